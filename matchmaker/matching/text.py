@@ -1,0 +1,203 @@
+"""Text pipeline: normalization and feature extraction for English, Traditional and Simplified Chinese.
+
+One pass over mixed-language text yields
+
+* Latin words: lowercased, stop-words removed, Snowball-stemmed (``"graphen"``);
+* optional word bigrams of those stems, joined by a space (``"machin learn"``);
+* CJK runs: character n-grams after folding Traditional/HK forms to Simplified (``"石墨"``);
+* bilingual glossary concepts, prefixed with :data:`CONCEPT_PREFIX` (``"≈graphen"``), produced by
+  English stems and by Chinese dictionary words alike, so the two languages share features.
+
+Plain features never contain the prefix, so the engine can tell a bridged concept from a term.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from functools import lru_cache
+
+import opencc
+import Stemmer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+from .glossary import CONCEPT_PREFIX, default_glossary
+
+__all__ = [
+    "CONCEPT_PREFIX",
+    "STOP_WORDS",
+    "analyze",
+    "analyze_with_surface",
+    "normalize",
+    "stem_words",
+]
+
+STOP_WORDS: frozenset[str] = frozenset(ENGLISH_STOP_WORDS) | frozenset("abcdefghijklmnopqrstuvwxyz")
+
+# Converters are cheap to call but not to build; hk2t first fixes HK variants (綫→線), tw2sp then maps
+# characters and Taiwan/HK vocabulary (演算法→算法).  OpenCC is thread-safe for convert().
+_HK2T = opencc.OpenCC("hk2t")
+_TW2SP = opencc.OpenCC("tw2sp")
+_STEMMER = Stemmer.Stemmer("english")
+_STEM_CACHE: dict[str, str] = {}
+_STEM_CACHE_MAX = 500_000
+
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
+_HAN_RUN = re.compile(f"[{_HAN}]+")
+# A token is a run of Han characters or a run of other letters/digits (underscore is punctuation).
+_TOKEN = re.compile(f"([{_HAN}]+)|([^\\W_{_HAN}]+)")
+_LATIN_WORD = re.compile(f"[^\\W_{_HAN}]+")
+# Control (Cc) characters become spaces so words on either side stay apart; format characters
+# (Cf: zero-width, BOM, bidi marks), surrogates and unassigned code points are dropped.
+_DROP_CATEGORIES = frozenset({"Cf", "Cs", "Co", "Cn"})
+
+
+def _strip_controls(text: str) -> str:
+    if text.isprintable():
+        return text
+    out = []
+    for ch in text:
+        if ch.isprintable() or ch == " ":
+            out.append(ch)
+            continue
+        cat = unicodedata.category(ch)
+        if cat in _DROP_CATEGORIES:
+            continue
+        out.append(" ")  # Cc, Zl, Zp, and non-space separators
+    return "".join(out)
+
+
+def _fold_han(text: str) -> str:
+    return _TW2SP.convert(_HK2T.convert(text)) if _HAN_RUN.search(text) else text
+
+
+def normalize(text: str) -> str:
+    """Return the canonical form of ``text``; never raises and ``normalize(normalize(x)) == normalize(x)``.
+
+    NFKC, control characters replaced by spaces (so nothing after a NUL is lost), invisible format
+    characters dropped, Traditional and HK forms folded to Simplified, lowercase.
+    """
+    if not isinstance(text, str):
+        text = "" if text is None else str(text)
+    for _ in range(3):  # each step is idempotent; repeat until the composition settles too
+        folded = _strip_controls(unicodedata.normalize("NFKC", text))
+        folded = unicodedata.normalize("NFKC", _fold_han(folded).lower())
+        folded = _strip_controls(folded)
+        if folded == text:
+            break
+        text = folded
+    return text
+
+
+def stem_words(words: list[str]) -> list[str]:
+    """Snowball (Porter2) stems of lowercase words, cached because vocabularies repeat."""
+    cache = _STEM_CACHE
+    missing = [w for w in words if w not in cache]
+    if missing:
+        if len(cache) > _STEM_CACHE_MAX:
+            cache.clear()
+        for word, stem in zip(missing, _STEMMER.stemWords(missing), strict=True):
+            cache[word] = stem
+    return [cache[w] for w in words]
+
+
+@lru_cache(maxsize=200_000)
+def _latin_tokens(raw: str) -> tuple[tuple[str, str], ...]:
+    """(stem, surface) for the words of one non-Han raw token, stop-words removed."""
+    words = _LATIN_WORD.findall(normalize(raw))
+    kept = [w for w in words if w not in STOP_WORDS and len(w) < 64]
+    if not kept:
+        return ()
+    surface = raw if len(kept) == 1 else None
+    return tuple((s, surface or w) for s, w in zip(stem_words(kept), kept, strict=True))
+
+
+def _han_features(raw: str, ngrams: tuple[int, int], concepts: bool) -> Iterator[tuple[str, str]]:
+    """Character n-grams and dictionary concepts of one Han run, each with its original surface."""
+    run = normalize(raw)
+    if len(run) != len(raw):  # vocabulary mapping changed the length: positions no longer align
+        raw_at = None
+    else:
+        raw_at = raw
+    lo, hi = ngrams
+    for n in range(lo, hi + 1):
+        for i in range(len(run) - n + 1):
+            yield run[i : i + n], raw_at[i : i + n] if raw_at else raw
+    if concepts:
+        gl = default_glossary()
+        table, longest = gl.zh_to_keys, gl.max_zh_len
+        for i in range(len(run) - 1):
+            for j in range(i + 2, min(len(run), i + longest) + 1):
+                keys = table.get(run[i:j])
+                if keys:
+                    surface = raw_at[i:j] if raw_at else raw
+                    for key in keys:
+                        yield CONCEPT_PREFIX + key, surface
+
+
+def _english_concepts(stems: list[tuple[str, str]]) -> Iterator[tuple[str, str]]:
+    """Concepts spelled by single stems or by adjacent stems (``machin_learn``)."""
+    gl = default_glossary()
+    keys, longest = gl.keys, gl.max_key_words
+    for i in range(len(stems)):
+        for n in range(1, min(longest, len(stems) - i) + 1):
+            key = "_".join(s for s, _ in stems[i : i + n])
+            if key in keys:
+                yield CONCEPT_PREFIX + key, " ".join(w for _, w in stems[i : i + n])
+
+
+def analyze_with_surface(
+    text: str,
+    *,
+    ngrams: tuple[int, int] = (1, 2),
+    word_bigrams: bool = False,
+    concepts: bool = True,
+) -> list[tuple[str, str]]:
+    """Features of one field's text, each paired with the original words that produced it.
+
+    Parameters
+    ----------
+    text : any mix of English, Simplified, Traditional and HK Chinese.
+    ngrams : (min, max) length of Han character n-grams.
+    word_bigrams : also emit adjacent stem pairs ``"a b"`` within a Latin stretch.
+    concepts : emit bilingual glossary concepts (``CONCEPT_PREFIX + key``).
+    """
+    if not isinstance(text, str) or not text:
+        return []
+    text = _strip_controls(text)
+    out: list[tuple[str, str]] = []
+    stretch: list[tuple[str, str]] = []  # consecutive Latin stems, for phrases
+    for match in _TOKEN.finditer(text):
+        han, latin = match.groups()
+        if latin is not None:
+            stretch.extend(_latin_tokens(latin))
+            continue
+        _flush(stretch, out, word_bigrams, concepts)
+        out.extend(_han_features(han, ngrams, concepts))
+    _flush(stretch, out, word_bigrams, concepts)
+    return out
+
+
+def _flush(stretch: list, out: list, word_bigrams: bool, concepts: bool) -> None:
+    if not stretch:
+        return
+    out.extend(stretch)
+    if word_bigrams:
+        out.extend(
+            (f"{a} {b}", f"{sa} {sb}") for (a, sa), (b, sb) in zip(stretch, stretch[1:], strict=False)
+        )
+    if concepts:
+        out.extend(_english_concepts(stretch))
+    stretch.clear()
+
+
+def analyze(
+    text: str,
+    *,
+    ngrams: tuple[int, int] = (1, 2),
+    word_bigrams: bool = False,
+    concepts: bool = True,
+) -> list[str]:
+    """Features of one field's text (see :func:`analyze_with_surface`), without surfaces."""
+    return [f for f, _ in analyze_with_surface(text, ngrams=ngrams, word_bigrams=word_bigrams, concepts=concepts)]

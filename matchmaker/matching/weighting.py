@@ -1,0 +1,71 @@
+"""Term weighting whose score is a plain sparse dot product.
+
+BM25's per-document part (idf, tf saturation, length normalisation) is folded into the document
+vector once, at indexing time; the query vector carries only the query's own term counts.  So
+``score = query_vec · doc_vec`` equals Okapi BM25 and the index can be term-first (inverted).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+
+class TermWeighting:
+    """BM25-style weighting expressed as document and query vectors.
+
+    Parameters
+    ----------
+    k1 : term-frequency saturation; 0 makes tf binary, large values approach raw tf.
+    b : length normalisation, 0 (none) to 1 (full).
+
+    Attributes
+    ----------
+    idf_ : ndarray of shape (n_features,), ``log(1 + (N - df + 0.5) / (df + 0.5))``.
+    avgdl_ : mean document length (sum of weighted counts) at fit time.
+    n_docs_ : number of documents seen by ``fit``.
+    """
+
+    def __init__(self, k1: float = 1.2, b: float = 0.75) -> None:
+        self.k1 = k1
+        self.b = b
+
+    def fit(self, counts: sp.spmatrix) -> TermWeighting:
+        """Learn idf and the mean document length from raw (field-weighted) counts."""
+        counts = sp.csr_matrix(counts)
+        self.n_docs_ = counts.shape[0]
+        df = np.bincount(counts.indices, minlength=counts.shape[1]).astype(np.float64)
+        self.idf_ = self._idf(df)
+        lengths = np.asarray(counts.sum(axis=1)).ravel()
+        self.avgdl_ = float(lengths.mean()) if lengths.size and lengths.mean() > 0 else 1.0
+        return self
+
+    def _idf(self, df: np.ndarray) -> np.ndarray:
+        n = self.n_docs_
+        return np.log1p((n - df + 0.5) / (df + 0.5))
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "idf_"):
+            raise RuntimeError("TermWeighting is not fitted yet; call fit() first")
+
+    def idf_for(self, n_features: int) -> np.ndarray:
+        """idf of ``n_features`` columns; columns unseen at fit time get the idf of df = 0."""
+        self._check_fitted()
+        if n_features <= self.idf_.size:
+            return self.idf_[:n_features]
+        extra = np.full(n_features - self.idf_.size, self._idf(np.zeros(1))[0])
+        return np.concatenate([self.idf_, extra])
+
+    def transform(self, counts: sp.spmatrix, *, query: bool = False) -> sp.csr_matrix:
+        """Document vectors (default) or query vectors whose dot product is the BM25 score."""
+        self._check_fitted()
+        counts = sp.csr_matrix(counts, dtype=np.float64, copy=True)
+        if query or counts.nnz == 0:
+            return counts
+        lengths = np.asarray(counts.sum(axis=1)).ravel()
+        norm = self.k1 * (1.0 - self.b + self.b * lengths / self.avgdl_)
+        row_norm = np.repeat(norm, np.diff(counts.indptr))
+        tf = counts.data
+        idf = self.idf_for(counts.shape[1])[counts.indices]
+        counts.data = idf * tf * (self.k1 + 1.0) / (tf + row_norm)
+        return counts
