@@ -1,0 +1,74 @@
+"""Matchmaker: technology-transfer matchmaking for the Greater Bay Area.
+
+`create_app` reads as a table of contents; each subsystem registers itself.
+"""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+from config import CONFIGS, ProductionConfig
+
+
+def create_app(config_name: str | None = None, **overrides) -> Flask:
+    """Build the application.
+
+    :param config_name: ``development`` (default), ``testing`` or ``production``; else MATCHMAKER_CONFIG.
+    :param overrides: settings that win over the config class (tests use them).
+    :raise RuntimeError: production without SECRET_KEY or DATABASE_URL.
+    """
+    config_name = config_name or os.environ.get("MATCHMAKER_CONFIG", "development")
+    config_class = CONFIGS[config_name]
+    if config_class is ProductionConfig:
+        ProductionConfig.check()
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    app = Flask(__name__, instance_path=os.path.join(root, "instance"),
+                template_folder=os.path.join(root, "templates"))
+    app.config.from_object(config_class)
+    app.config.update(overrides)
+    app.json.ensure_ascii = False
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errors(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from matchmaker import access, auth, i18n, security
+    from matchmaker.extensions import csrf, db, limiter, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    auth.init_login(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    access.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from matchmaker.auth.routes import bp as auth_bp
+    from matchmaker.main.routes import bp as main_bp
+    from matchmaker.needs.routes import bp as needs_bp
+    from matchmaker.results.routes import bp as results_bp
+
+    for blueprint in (main_bp, auth_bp, results_bp, needs_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_errors(app: Flask) -> None:
+    from matchmaker import errors
+
+    errors.init_app(app)
+
+
+def register_commands(app: Flask) -> None:
+    from matchmaker import cli
+
+    cli.init_app(app)

@@ -1,0 +1,68 @@
+"""Choosing the interface language and formatting for it.
+
+Order: the signed-in user's setting, else `?lang=`, else the language chosen earlier in this session,
+else Accept-Language mapped explicitly — Babel's own matching sends every `zh-*` to the first Chinese
+locale it knows, which would show Simplified to Hong Kong readers.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, g, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+from matchmaker import taxonomy
+from matchmaker.extensions import babel
+
+LOCALES = {"en": "English", "zh_Hant_HK": "繁體中文", "zh_Hans_CN": "简体中文"}
+HTML_LANG = {"en": "en", "zh_Hant_HK": "zh-Hant-HK", "zh_Hans_CN": "zh-Hans-CN"}
+_TRADITIONAL_TAGS = ("hk", "mo", "tw", "hant")
+
+
+def map_language_tag(tag: str) -> str | None:
+    """Map a BCP 47 tag or a locale name to one of our locales, or None when we do not speak it."""
+    tag = (tag or "").strip().lower().replace("_", "-")
+    if tag in {"en", "zh-hant-hk", "zh-hans-cn"} or tag.startswith("en-"):
+        return {"zh-hant-hk": "zh_Hant_HK", "zh-hans-cn": "zh_Hans_CN"}.get(tag, "en")
+    if tag == "zh" or tag.startswith("zh-"):
+        parts = tag.split("-")[1:]
+        return "zh_Hant_HK" if any(part in _TRADITIONAL_TAGS for part in parts) else "zh_Hans_CN"
+    return None
+
+
+def select_locale() -> str:
+    user_locale = getattr(current_user, "locale", None) if current_user.is_authenticated else None
+    for candidate in (user_locale, request.args.get("lang"), session.get("lang")):
+        locale = map_language_tag(candidate) if candidate else None
+        if locale:
+            return locale
+    for tag, _quality in request.accept_languages:
+        locale = map_language_tag(tag)
+        if locale:
+            return locale
+    return "en"
+
+
+def remember_query_language() -> None:
+    """A `?lang=` link keeps its language for the rest of an anonymous visit."""
+    locale = map_language_tag(request.args.get("lang", ""))
+    if locale and session.get("lang") != locale:
+        session["lang"] = locale
+
+
+def current_locale() -> str:
+    """Our locale name for the current request (``en``, ``zh_Hant_HK`` or ``zh_Hans_CN``)."""
+    if "locale_name" not in g:
+        g.locale_name = str(get_locale() or "en")
+    return g.locale_name
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale)
+    app.before_request(remember_query_language)
+
+    @app.context_processor
+    def inject_locales():
+        return {"LOCALES": LOCALES, "current_locale": current_locale, "taxonomy": taxonomy,
+                "html_lang": lambda: HTML_LANG.get(current_locale(), "en"),
+                "label": lambda vocabulary, code: vocabulary.label(code, current_locale())}

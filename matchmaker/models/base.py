@@ -1,0 +1,17 @@
+"""Column helpers shared by the models."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now, called per row (never evaluated once at import)."""
+    return datetime.now(timezone.utc)
+
+
+def today_hk():
+    """The calendar date in the Greater Bay Area, where deadlines are set and read."""
+    from zoneinfo import ZoneInfo
+
+    return datetime.now(ZoneInfo("Asia/Hong_Kong")).date()

@@ -1,0 +1,113 @@
+"""The view set of a posting kind: list, detail, new, edit, publish, archive.
+
+`register(bp, kind, form_class)` adds the routes to a blueprint, so research results and enterprise
+needs share one implementation and differ only in their form and templates.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from matchmaker import taxonomy
+from matchmaker.access import public, roles, signed_in
+from matchmaker.extensions import limiter
+from matchmaker.models.postings import Status
+from matchmaker.services import postings, search
+from matchmaker.services.errors import DomainError, InvalidInput
+
+
+def _user_key() -> str:
+    return f"user:{current_user.get_id()}" if current_user.is_authenticated else request.remote_addr or ""
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+def read_filters() -> search.Filters:
+    args = request.args
+    return search.Filters(query=args.get("q", "")[:200], sector=args.get("sector", ""),
+                          region=args.get("region", ""), institution=_int_arg("institution"),
+                          trl=_int_arg("trl"), status=args.get("status", Status.PUBLISHED))
+
+
+def load_or_abort(kind: str, posting_id: int, for_edit: bool = False):
+    try:
+        return postings.get_posting(kind, posting_id, current_user, for_edit=for_edit)
+    except DomainError as error:
+        abort(error.status)
+
+
+def register(bp: Blueprint, kind: str, form_class) -> None:
+    poster_role = postings.POSTER_ROLE[kind]
+    model = postings.model_for(kind)
+
+    @bp.route("/")
+    @public
+    def index():
+        staff = current_user.is_authenticated and current_user.is_reviewer
+        page = search.paginate(model, read_filters(), _int_arg("page") or 1,
+                               current_app.config["POSTINGS_PER_PAGE"], staff=staff)
+        return render_template(f"{bp.name}/index.html", page=page, filters=read_filters(), kind=kind,
+                               taxonomy=taxonomy, institutions=postings.institutions(), staff=staff)
+
+    @bp.route("/<int:posting_id>")
+    @public
+    def detail(posting_id: int):
+        posting = load_or_abort(kind, posting_id)
+        return render_template(f"{bp.name}/detail.html", posting=posting, kind=kind, taxonomy=taxonomy,
+                               can_edit=postings.can_edit(posting, current_user),
+                               can_see_confidential=_may_see_confidential(posting))
+
+    @bp.route("/new", methods=["GET", "POST"])
+    @roles(poster_role)
+    @limiter.limit("20 per hour", key_func=_user_key, methods=["POST"])
+    def new():
+        form = form_class()
+        if form.validate_on_submit():
+            return _save(form, None)
+        return render_template(f"{bp.name}/form.html", form=form, posting=None, kind=kind), \
+            400 if form.errors else 200
+
+    @bp.route("/<int:posting_id>/edit", methods=["GET", "POST"])
+    @signed_in
+    def edit(posting_id: int):
+        posting = load_or_abort(kind, posting_id, for_edit=True)
+        form = form_class(obj=posting)
+        if form.validate_on_submit():
+            return _save(form, posting)
+        return render_template(f"{bp.name}/form.html", form=form, posting=posting, kind=kind), \
+            400 if form.errors else 200
+
+    @bp.route("/<int:posting_id>/publish", methods=["POST"])
+    @signed_in
+    def publish(posting_id: int):
+        return _change_status(posting_id, Status.PUBLISHED, _("Published."))
+
+    @bp.route("/<int:posting_id>/archive", methods=["POST"])
+    @signed_in
+    def archive(posting_id: int):
+        return _change_status(posting_id, Status.ARCHIVED, _("Archived."))
+
+    def _save(form, posting):
+        try:
+            posting = postings.save_posting(kind, current_user, form.to_data(), posting)
+        except InvalidInput as error:
+            form[error.field].errors.append(error.message)
+            return render_template(f"{bp.name}/form.html", form=form, posting=posting, kind=kind), 400
+        except DomainError as error:
+            abort(error.status)
+        flash(_("Saved."), "success")
+        return redirect(url_for(f"{bp.name}.detail", posting_id=posting.id))
+
+    def _change_status(posting_id: int, status: Status, message: str):
+        posting = load_or_abort(kind, posting_id, for_edit=True)
+        postings.set_status(posting, current_user, status)
+        flash(message, "success")
+        return redirect(url_for(f"{bp.name}.detail", posting_id=posting.id))
+
+    def _may_see_confidential(posting) -> bool:
+        return kind != "need" or postings.can_see_confidential(posting, current_user)

@@ -1,0 +1,148 @@
+"""The rules for research results and enterprise needs: who sees and edits what, saving, publishing,
+archiving and searching. Views call these; these commit."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from matchmaker import taxonomy
+from matchmaker.extensions import db
+from matchmaker.models import EnterpriseNeed, Organisation, ResearchResult, Role, User
+from matchmaker.models.base import utcnow
+from matchmaker.models.postings import Status
+from matchmaker.services.errors import Forbidden, InvalidInput, NotFound
+from matchmaker.services.language import detect_languages
+from matchmaker.services.search import fold
+
+MODELS: dict[str, type] = {"result": ResearchResult, "need": EnterpriseNeed}
+POSTER_ROLE = {"result": Role.RESEARCHER, "need": Role.ENTERPRISE}
+
+
+def model_for(kind: str):
+    return MODELS[kind]
+
+
+def _is_staff(user: User | None) -> bool:
+    return bool(user and user.is_authenticated and user.is_reviewer)
+
+
+def can_edit(posting, user: User | None) -> bool:
+    return posting.is_owned_by(user) or bool(user and user.is_authenticated and user.is_admin)
+
+
+def can_view(posting, user: User | None) -> bool:
+    """Published (or expired) postings are public; drafts and archived ones only for owners and staff."""
+    if posting.status == Status.PUBLISHED:
+        return True
+    return can_edit(posting, user) or _is_staff(user)
+
+
+def can_see_confidential(need: EnterpriseNeed, user: User | None) -> bool:
+    """A confidential need's company and details: its company's users, reviewers and admins."""
+    if not need.confidential or _is_staff(user):
+        return True
+    return bool(user and user.is_authenticated and user.organisation_id == need.organisation_id)
+
+
+def get_posting(kind: str, posting_id: int, user: User | None, *, for_edit: bool = False):
+    """The posting if `user` may see it (or edit it, with `for_edit`).
+
+    :raise NotFound: no such posting, or one the user may not know exists.
+    :raise Forbidden: visible, but not the user's to edit.
+    """
+    posting = db.session.get(model_for(kind), posting_id)
+    if posting is None or not can_view(posting, user):
+        raise NotFound(_("We could not find that posting."))
+    if for_edit and not can_edit(posting, user):
+        raise Forbidden(_("Only the owner can change this posting."))
+    return posting
+
+
+def check_may_post(kind: str, user: User) -> None:
+    if user.role != POSTER_ROLE[kind] or user.organisation_id is None:
+        raise Forbidden(_("Your account cannot post this kind of entry."))
+
+
+def _check_codes(data: Mapping[str, Any]) -> None:
+    single = {"sector": taxonomy.SECTORS, "ip_status": taxonomy.IP_STATUSES,
+              "currency": taxonomy.CURRENCIES, "region": taxonomy.REGIONS}
+    for field, vocabulary in single.items():
+        if field in data and data[field] not in vocabulary:
+            raise InvalidInput(_("Choose a value from the list."), field=field)
+    multiple = {"cooperation_modes": taxonomy.COOPERATION_MODES, "jurisdictions": taxonomy.JURISDICTIONS}
+    for field, vocabulary in multiple.items():
+        if any(code not in vocabulary for code in data.get(field) or []):
+            raise InvalidInput(_("Choose values from the list."), field=field)
+
+
+def _check_rules(data: Mapping[str, Any]) -> None:
+    for field in ("trl", "min_trl"):
+        value = data.get(field)
+        if value is not None and not 1 <= int(value) <= 9:
+            raise InvalidInput(_("TRL runs from 1 to 9."), field=field)
+    low, high = data.get("budget_min"), data.get("budget_max")
+    if low is not None and high is not None and low > high:
+        raise InvalidInput(_("The maximum budget must not be below the minimum."), field="budget_max")
+    if any(value is not None and value < 0 for value in (low, high)):
+        raise InvalidInput(_("A budget cannot be negative."), field="budget_min")
+
+
+def _refresh_derived(posting) -> None:
+    fields = posting.text_fields()
+    posting.languages = ",".join(detect_languages(" ".join(fields.values())))
+    public = {"title": fields["title"]} if getattr(posting, "confidential", False) else fields
+    posting.search_text = fold(" ".join(public.values()))
+
+
+def save_posting(kind: str, user: User, data: Mapping[str, Any], posting=None):
+    """Create (posting=None) or update a posting from validated form or API data; commits.
+
+    :raise InvalidInput: a code outside the taxonomy or a broken rule, naming the field.
+    :raise Forbidden: the user may not post this kind or edit this posting.
+    """
+    if posting is None:
+        check_may_post(kind, user)
+        posting = model_for(kind)(owner=user, organisation_id=user.organisation_id, status=Status.DRAFT)
+        db.session.add(posting)
+    elif not can_edit(posting, user):
+        raise Forbidden(_("Only the owner can change this posting."))
+    _check_codes(data)
+    _check_rules(data)
+    for name, value in data.items():
+        setattr(posting, name, value)
+    _refresh_derived(posting)
+    db.session.commit()
+    return posting
+
+
+def set_status(posting, user: User, status: Status):
+    """Publish or archive; commits. Publishing needs a title; an archived posting can be republished."""
+    if not can_edit(posting, user):
+        raise Forbidden(_("Only the owner can change this posting."))
+    if status == Status.PUBLISHED and posting.published_at is None:
+        posting.published_at = utcnow()
+    posting.status = status
+    db.session.commit()
+    return posting
+
+
+def home_overview() -> dict:
+    from matchmaker.services import search
+
+    return {"results": search.latest(ResearchResult), "needs": search.latest(EnterpriseNeed),
+            "sectors": search.counts_by_sector()}
+
+
+def institutions() -> list[Organisation]:
+    return list(db.session.scalars(sa.select(Organisation).where(Organisation.kind == "university")
+                                   .order_by(Organisation.name_en)))
+
+
+def owned_by(user: User) -> list:
+    model = model_for("result" if user.role == Role.RESEARCHER else "need")
+    return list(db.session.scalars(sa.select(model).where(model.owner_id == user.id)
+                                   .order_by(model.updated_at.desc(), model.id.desc())))

@@ -1,0 +1,117 @@
+"""Fixtures: `app`, `client` (adds CSRF tokens like a browser), `bare_client` (does not), `auth`, `make`.
+
+The suite runs on SQLite in memory, or on PostgreSQL when TEST_DATABASE_URL is set. No fixture yields
+from inside an app context: Flask-Login caches the user on `g`, and a shared context would leak it
+between requests.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+
+from matchmaker import create_app
+from matchmaker.extensions import db, limiter
+from matchmaker.services.seed import ensure_universities
+from tests.factories import Factories
+
+PASSWORD = "correct horse battery"
+_TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+USING_POSTGRES = (os.environ.get("TEST_DATABASE_URL") or "").startswith("postgresql")
+
+
+class CSRFClient(FlaskClient):
+    """A test client that sends the CSRF token a browser would have taken from the page."""
+
+    def csrf_token(self) -> str:
+        page = super().open("/", method="GET").get_data(as_text=True)
+        return _TOKEN.search(page).group(1)
+
+    def open(self, *args, **kwargs):
+        method = kwargs.get("method", "GET").upper()
+        if method not in ("GET", "HEAD", "OPTIONS") and not kwargs.pop("no_csrf", False):
+            data = kwargs.get("data")
+            if isinstance(data, dict):
+                kwargs["data"] = {"csrf_token": self.csrf_token(), **data}
+            else:
+                kwargs["headers"] = {"X-CSRFToken": self.csrf_token(), **dict(kwargs.get("headers") or {})}
+        return super().open(*args, **kwargs)
+
+
+def _reset_database() -> None:
+    if USING_POSTGRES:
+        names = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
+        db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        db.session.commit()
+    else:
+        db.drop_all()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fresh_postgres_schema():
+    """Start every PostgreSQL run from an empty schema (a crashed run may have left tables)."""
+    if USING_POSTGRES:
+        app = create_app("testing")
+        with app.app_context():
+            db.drop_all()
+            db.session.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+            db.session.commit()
+            db.engine.dispose()
+    yield
+
+
+@pytest.fixture
+def app():
+    app = create_app("testing")
+    app.test_client_class = CSRFClient
+    with app.app_context():
+        db.create_all()
+        ensure_universities()
+        db.session.commit()
+    limiter.reset()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        _reset_database()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app) -> CSRFClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def bare_client(app) -> FlaskClient:
+    """A client that sends no CSRF token, for the negative tests."""
+    return FlaskClient(app, app.response_class, use_cookies=True)
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make(app) -> Factories:
+    return Factories(app)
+
+
+class AuthActions:
+    def __init__(self, client: CSRFClient):
+        self.client = client
+
+    def login(self, email: str, password: str = PASSWORD):
+        return self.client.post("/login", data={"email": email, "password": password})
+
+    def logout(self):
+        return self.client.post("/logout")
+
+
+@pytest.fixture
+def auth(client) -> AuthActions:
+    return AuthActions(client)
