@@ -1,0 +1,289 @@
+"""The matching engine: fit on postings of both kinds, rank one kind for a record or free text.
+
+Usage::
+
+    engine = MatchingEngine().fit(records)          # Record(kind, id, fields)
+    engine.rank(need_record, kind="result")         # [Suggestion(id, score, explanation), ...]
+    engine.add([new_result]); engine.remove("result", [old_id])
+    engine.save(path); engine = MatchingEngine.load(path)
+
+Scores are BM25-family dot products (see :mod:`.weighting`), exact at every index size.
+Thread safety: :meth:`rank` only reads and may run in many threads at once; ``fit``, ``add``,
+``update``, ``remove`` and ``save`` need exclusive access (hold a write lock around them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from os import PathLike
+
+import numpy as np
+import scipy.sparse as sp
+
+from .collection import KindIndex
+from .config import EngineConfig
+from .explain import QueryFeatures, explain
+from .features import Vocabulary, count_records, decode_fields
+from .weighting import TermWeighting
+
+ENGINE_VERSION = "1.0"
+REFIT_DRIFT = 0.2  # share of records added or removed since fit beyond which a refit is due
+TRANSFORM_ROWS = 50_000  # rows weighted at a time: bounds the float64 temporaries of transform
+FREE_TEXT_FIELD = "text"
+DEFAULT_CONFIG = EngineConfig()  # frozen, so one shared instance is safe as a default
+
+
+@dataclass(frozen=True)
+class Record:
+    """One posting: its kind (``"result"`` or ``"need"``), the caller's id, and its text fields."""
+
+    kind: str
+    id: Hashable
+    fields: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A ranked candidate: the caller's id, its score, and a JSON-serialisable explanation."""
+
+    id: Hashable
+    score: float
+    explanation: list[dict]
+
+
+class NotFittedError(RuntimeError):
+    """The engine was used before :meth:`MatchingEngine.fit` or :meth:`MatchingEngine.load`."""
+
+
+class MatchingEngine:
+    """Ranks postings of one kind against a posting (or free text), with explanations.
+
+    Parameters
+    ----------
+    config : the engine configuration (the product default unless a test needs another).
+    n_jobs : worker processes used to analyse text in :meth:`fit` (1 = in this process).
+
+    Attributes
+    ----------
+    vocabulary_ : feature strings ↔ columns.
+    weighting_ : the fitted :class:`TermWeighting`.
+    indexes_ : dict kind → :class:`KindIndex`.
+    n_fitted_ : records seen by the last fit; ``n_changed_`` records added/removed since.
+    """
+
+    def __init__(self, config: EngineConfig = DEFAULT_CONFIG, *, n_jobs: int = 1) -> None:
+        self.config = config
+        self.n_jobs = n_jobs
+
+    # -- fitting and updating ------------------------------------------------------------
+
+    def fit(self, records: Iterable[Record]) -> MatchingEngine:
+        """Learn the vocabulary and weighting from ``records`` and index them all."""
+        config = self.config
+        self.vocabulary_ = Vocabulary()
+        kinds: list[str] = []
+        ids: list[Hashable] = []
+        counts, blobs = count_records(
+            config, _split(records, kinds, ids), self.vocabulary_, n_jobs=self.n_jobs
+        )
+        _check_unique(kinds, ids)
+        self.weighting_ = TermWeighting(k1=config.k1, b=config.b).fit(counts)
+        vectors = self._weigh_in_place(counts)
+        self.indexes_ = {}
+        kind_of = np.array(kinds, dtype=object)
+        for kind in dict.fromkeys(kinds):
+            rows = np.flatnonzero(kind_of == kind)
+            part = _rows(vectors, rows)
+            self.indexes_[kind] = KindIndex()
+            self.indexes_[kind].extend_bulk([ids[r] for r in rows], part, [blobs[r] for r in rows])
+        self.n_fitted_, self.n_changed_ = len(ids), 0
+        return self
+
+    def _weigh_in_place(self, counts: sp.csr_matrix) -> sp.csr_matrix:
+        """Document vectors from raw counts, a slice at a time, reusing the counts' arrays."""
+        for start in range(0, counts.shape[0], TRANSFORM_ROWS):
+            chunk = counts[start : start + TRANSFORM_ROWS]
+            out = self.weighting_.transform(chunk)
+            lo, hi = counts.indptr[start], counts.indptr[min(start + TRANSFORM_ROWS, counts.shape[0])]
+            if out.nnz != chunk.nnz or not np.array_equal(out.indices, chunk.indices):
+                raise RuntimeError("TermWeighting.transform must keep the sparsity pattern")
+            counts.data[lo:hi] = out.data
+        return counts
+
+    def add(self, records: Iterable[Record]) -> MatchingEngine:
+        """Index new records with the fitted statistics (no refit).  Existing ids are refused."""
+        records = list(records)
+        self._check_fitted()
+        known = [r for r in records if r.kind in self.indexes_ and r.id in self.indexes_[r.kind].rows]
+        if known:
+            raise ValueError(f"already indexed: {known[0].kind} {known[0].id!r}; use update()")
+        return self.update(records)
+
+    def update(self, records: Iterable[Record]) -> MatchingEngine:
+        """Replace records with the same kind and id (or add them), with the fitted statistics."""
+        records = list(records)
+        self._check_fitted()
+        _check_unique([r.kind for r in records], [r.id for r in records])
+        if not records:
+            return self
+        counts, blobs = count_records(self.config, (r.fields for r in records), self.vocabulary_)
+        vectors = sp.csr_matrix(self.weighting_.transform(counts), dtype=np.float32)
+        for kind in dict.fromkeys(r.kind for r in records):
+            rows = [i for i, r in enumerate(records) if r.kind == kind]
+            index = self.indexes_.setdefault(kind, KindIndex())
+            index.extend([records[i].id for i in rows], vectors[rows], [blobs[i] for i in rows])
+            index.prepare()
+        self.n_changed_ += len(records)
+        return self
+
+    def remove(self, kind: str, ids: Iterable[Hashable]) -> int:
+        """Remove records of ``kind`` by id; unknown ids are ignored.  Returns how many were removed."""
+        self._check_fitted()
+        index = self.indexes_.get(kind)
+        removed = index.remove(list(ids)) if index is not None else 0
+        self.n_changed_ += removed
+        return removed
+
+    @property
+    def drift(self) -> float:
+        """Records added, replaced or removed since fit, as a share of the records fitted."""
+        self._check_fitted()
+        return self.n_changed_ / max(self.n_fitted_, 1)
+
+    @property
+    def needs_refit(self) -> bool:
+        """True once the weighting statistics are stale enough that a fresh fit is due."""
+        return self.drift > REFIT_DRIFT
+
+    def __len__(self) -> int:
+        self._check_fitted()
+        return sum(len(index) for index in self.indexes_.values())
+
+    def __contains__(self, key: tuple[str, Hashable]) -> bool:
+        kind, record_id = key
+        return hasattr(self, "indexes_") and kind in self.indexes_ and record_id in self.indexes_[kind].rows
+
+    # -- ranking -----------------------------------------------------------------------
+
+    def rank(
+        self,
+        query: Record | str,
+        kind: str,
+        top_n: int = 20,
+        exclude: Iterable[Hashable] = (),
+        *,
+        explain_top: int = 5,
+    ) -> list[Suggestion]:
+        """Records of ``kind`` best matching ``query``, best first, keyed by the caller's ids.
+
+        A query record of the same kind never matches itself.  Records scoring zero are left out;
+        an empty index gives ``[]``.  ``explain_top=0`` skips explanations (faster).
+        """
+        self._check_fitted()
+        index = self.indexes_.get(kind)
+        if index is None or len(index) == 0 or top_n <= 0:
+            return []
+        features = self._query_features(query)
+        cols, weights = self._query_vector(features)
+        rows, scores = index.search(cols, weights, top_n, self._excluded(index, query, kind, exclude))
+        if explain_top <= 0 or rows.size == 0:
+            return [Suggestion(index.ids[r], float(s), []) for r, s in zip(rows, scores, strict=True)]
+        contrib = index.contributions(cols, weights, rows)
+        names = [self.vocabulary_.features[c] for c in cols]
+        return [
+            Suggestion(
+                index.ids[r],
+                float(s),
+                explain(
+                    self.config, features, names, contrib[:, j], decode_fields(index.blobs[r]), explain_top
+                ),
+            )
+            for j, (r, s) in enumerate(zip(rows, scores, strict=True))
+        ]
+
+    def rank_many(
+        self, queries: Iterable[Record | str], kind: str, top_n: int = 10, *, explain_top: int = 0
+    ) -> Iterator[list[Suggestion]]:
+        """:meth:`rank` for each query, in order (explanations off by default: this is for bulk)."""
+        for query in queries:
+            yield self.rank(query, kind, top_n, explain_top=explain_top)
+
+    def _query_features(self, query: Record | str) -> QueryFeatures:
+        fields = query.fields if isinstance(query, Record) else {FREE_TEXT_FIELD: query}
+        return QueryFeatures.of(self.config, fields)
+
+    def _query_vector(self, features: QueryFeatures) -> tuple[np.ndarray, np.ndarray]:
+        known = [
+            (c, w) for f, w in features.counts.items() if (c := self.vocabulary_.index.get(f)) is not None
+        ]
+        if not known:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        known.sort()
+        cols = np.array([c for c, _ in known], dtype=np.int64)
+        counts = sp.csr_matrix(
+            ([w for _, w in known], cols, [0, len(known)]), shape=(1, len(self.vocabulary_))
+        )
+        vec = self.weighting_.transform(counts, query=True)
+        vec.sort_indices()
+        return vec.indices.astype(np.int64), vec.data.astype(np.float64)
+
+    @staticmethod
+    def _excluded(
+        index: KindIndex, query: Record | str, kind: str, exclude: Iterable[Hashable]
+    ) -> np.ndarray:
+        ids = list(exclude)
+        if isinstance(query, Record) and query.kind == kind:
+            ids.append(query.id)
+        return np.array([index.rows[i] for i in ids if i in index.rows], dtype=np.int64)
+
+    # -- persistence -----------------------------------------------------------------------
+
+    def save(self, path: str | PathLike) -> None:
+        """Write the fitted engine to ``path`` atomically (a crash leaves the old file intact)."""
+        from .store import save
+
+        self._check_fitted()
+        save(self, path)
+
+    @classmethod
+    def load(cls, path: str | PathLike) -> MatchingEngine:
+        """Read an engine written by :meth:`save`; refuses files of another format version."""
+        from .store import load
+
+        return load(path)
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "indexes_"):
+            raise NotFittedError(
+                "MatchingEngine is not fitted yet: call fit() or MatchingEngine.load() first"
+            )
+
+
+def _split(records: Iterable[Record], kinds: list[str], ids: list[Hashable]) -> Iterator[Mapping[str, str]]:
+    """Yield each record's fields, noting its kind and id on the way (records may be a stream)."""
+    for record in records:
+        kinds.append(record.kind)
+        ids.append(record.id)
+        yield record.fields
+
+
+def _check_unique(kinds: list[str], ids: list[Hashable]) -> None:
+    seen: set[tuple[str, Hashable]] = set()
+    for key in zip(kinds, ids, strict=True):
+        if key in seen:
+            raise ValueError(f"duplicate record: {key[0]} {key[1]!r}")
+        seen.add(key)
+
+
+def _rows(matrix: sp.csr_matrix, rows: np.ndarray) -> sp.csr_matrix:
+    """Rows of ``matrix``; a contiguous range is a view, not a copy (the big kind at fit)."""
+    if rows.size and rows[-1] - rows[0] + 1 == rows.size:
+        lo, hi = matrix.indptr[rows[0]], matrix.indptr[rows[-1] + 1]
+        indptr = matrix.indptr[rows[0] : rows[-1] + 2] - lo
+        return sp.csr_matrix(
+            (matrix.data[lo:hi], matrix.indices[lo:hi], indptr),
+            shape=(rows.size, matrix.shape[1]),
+            copy=False,
+        )
+    return matrix[rows]

@@ -1,0 +1,108 @@
+"""Explanations: which features made a score, in the words each posting actually used.
+
+An explanation is a plain JSON-serialisable list, best first::
+
+    [{"feature": "≈graphen", "query_terms": ["graphene"], "match_terms": ["石墨烯"],
+      "field": "title", "share": 0.41, "bridged": true}, ...]
+
+``share`` is the feature's part of the score (shares sum to at most 1); ``field`` is the field of
+the *matched* posting the feature came from (the one where it weighs most); ``bridged`` marks a
+glossary concept that joined different words (e.g. English and Chinese).  Features whose words are
+the same on both sides (a stem and its concept, say) are shown once, with their shares added.
+
+The candidate's words are found by analysing its stored fields again: only the ``top_n``
+suggestions pay that cost, and the index keeps no per-posting surface table.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from .config import EngineConfig
+from .glossary import CONCEPT_PREFIX
+from .text import analyze_with_surface, normalize
+
+MAX_TERMS = 3  # surface words shown per side of a feature
+
+
+@dataclass
+class QueryFeatures:
+    """A posting's weighted feature counts, and per feature its words and strongest field."""
+
+    counts: dict[str, float]
+    surfaces: dict[str, dict[str, float]]  # feature → surface word → weight
+    fields: dict[str, tuple[str, float]]  # feature → (field, weight there)
+
+    @classmethod
+    def of(cls, config: EngineConfig, fields: Mapping[str, str]) -> QueryFeatures:
+        """Analyse ``fields`` once, keeping what both the query vector and explanations need."""
+        options = config.analyzer_options()
+        out = cls({}, {}, {})
+        for name, text in fields.items():
+            if not text:
+                continue
+            per_field: dict[str, float] = {}
+            for feature, surface in analyze_with_surface(text, **options):
+                w = config.weight(name, feature)
+                per_field[feature] = per_field.get(feature, 0.0) + w
+                words = out.surfaces.setdefault(feature, {})
+                words[surface] = words.get(surface, 0.0) + w
+            for feature, w in per_field.items():
+                out.counts[feature] = out.counts.get(feature, 0.0) + w
+                if w > out.fields.get(feature, ("", 0.0))[1]:
+                    out.fields[feature] = (name, w)
+        return out
+
+    def terms(self, feature: str) -> list[str]:
+        words = self.surfaces.get(feature, {})
+        return sorted(words, key=lambda w: -words[w])[:MAX_TERMS]
+
+
+def explain(
+    config: EngineConfig,
+    query: QueryFeatures,
+    names: list[str],
+    contributions: np.ndarray,
+    candidate_fields: Mapping[str, str],
+    top: int,
+) -> list[dict]:
+    """The ``top`` largest contributions to one candidate's score, as JSON-ready dicts."""
+    total = float(contributions.sum())
+    if total <= 0:
+        return []
+    candidate = QueryFeatures.of(config, candidate_fields)
+    entries: dict[tuple, dict] = {}
+    for i in np.argsort(-contributions, kind="stable")[: 3 * top]:
+        if contributions[i] <= 0:
+            break
+        feature = names[i]
+        query_terms, match_terms = query.terms(feature), candidate.terms(feature)
+        key = (tuple(query_terms), tuple(match_terms))
+        share = float(contributions[i]) / total
+        if key in entries:  # same words on both sides: one line, shares added
+            entries[key]["share"] += share
+            entries[key]["bridged"] |= _bridged(feature, query_terms, match_terms)
+            continue
+        entries[key] = {
+            "feature": feature,
+            "query_terms": query_terms,
+            "match_terms": match_terms,
+            "field": candidate.fields.get(feature, (None, 0.0))[0],
+            "share": share,
+            "bridged": _bridged(feature, query_terms, match_terms),
+        }
+    best = sorted(entries.values(), key=lambda e: -e["share"])[:top]
+    for entry in best:  # rounded down, so that the shown shares never add up to more than 1
+        entry["share"] = math.floor(entry["share"] * 10_000) / 10_000
+    return best
+
+
+def _bridged(feature: str, query_terms: list[str], match_terms: list[str]) -> bool:
+    """A concept that joined postings which share none of its words (after normalisation)."""
+    if not feature.startswith(CONCEPT_PREFIX):
+        return False
+    return not {normalize(t) for t in query_terms} & {normalize(t) for t in match_terms}

@@ -1,0 +1,223 @@
+"""Term-first (inverted) segments and exact top-k search over them.
+
+A :class:`Segment` holds the document vectors of a contiguous range of rows transposed: for each
+feature, the rows containing it (ascending) and their weights.  A query reads only its own
+features' postings.
+
+Scores are exact and *canonical*: ``score(d) = Σ q_t · w_dt`` summed in float64 in ascending
+feature-column order.  The full scan and the pruned path below return the same top-k with the
+same scores, so results do not depend on corpus size or on which path ran.
+
+Pruning (MaxScore, vectorised): every feature has an upper bound ``q_t · max_d w_dt``.  Once some
+``k`` documents are known to score at least ``θ``, the cheapest-bound features whose bounds sum
+below ``θ`` cannot lift a document that has none of the other features into the top ``k``;
+only the other features' postings are read in full, and candidates are finished by binary search
+in the skipped postings.  The commonest features, which hold most postings, have low idf and so
+low bounds: they are the ones skipped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+FULL_SCAN_POSTINGS = 200_000  # below this many postings a plain scan is as fast as pruning
+PROBE_POSTINGS = 50_000  # postings read to find a first threshold θ
+PROBE_FACTOR = 5  # rows per wanted result finished by binary search to set θ
+SLACK = 1e-9  # relative float tolerance in bound comparisons: prune only when clearly safe
+
+
+@dataclass
+class Segment:
+    """Transposed document vectors of rows ``start .. start + n - 1``."""
+
+    start: int
+    n: int
+    indptr: np.ndarray  # int64, (n_features + 1,)
+    indices: np.ndarray  # int32, local row numbers, ascending within a feature
+    data: np.ndarray  # float32 document weights
+    maxw: np.ndarray  # float32, (n_features,) largest weight per feature
+
+    @property
+    def n_features(self) -> int:
+        return self.indptr.size - 1
+
+    @property
+    def nbytes(self) -> int:
+        return self.indptr.nbytes + self.indices.nbytes + self.data.nbytes + self.maxw.nbytes
+
+    @classmethod
+    def from_rows(cls, rows: sp.csr_matrix, start: int) -> Segment:
+        """Transpose row vectors (documents × features) into a segment."""
+        csc = sp.csc_matrix(rows, dtype=np.float32)
+        csc.sum_duplicates()
+        indptr = csc.indptr.astype(np.int64, copy=False)
+        return cls(
+            start,
+            rows.shape[0],
+            indptr,
+            csc.indices.astype(np.int32, copy=False),
+            csc.data,
+            _maxw(indptr, csc.data),
+        )
+
+    def merged(self, other: Segment) -> Segment:
+        """One segment holding this one's rows followed by ``other``'s (which must follow on)."""
+        if other.start != self.start + self.n:
+            raise ValueError("segments to merge must be adjacent")
+        n_features = max(self.n_features, other.n_features)
+        a, b = (
+            sp.csr_matrix((s.data, s.indices, _pad(s.indptr, n_features)), shape=(n_features, s.n))
+            for s in (self, other)
+        )
+        both = sp.hstack([a, b], format="csr")
+        indptr = both.indptr.astype(np.int64, copy=False)
+        return Segment(
+            self.start,
+            self.n + other.n,
+            indptr,
+            both.indices.astype(np.int32, copy=False),
+            both.data,
+            _maxw(indptr, both.data),
+        )
+
+    def postings(self, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Start and end offsets of the postings of ``cols`` (columns this segment lacks are empty)."""
+        inside = cols < self.n_features
+        safe = np.where(inside, cols, 0)
+        starts = np.where(inside, self.indptr[safe], 0)
+        ends = np.where(inside, self.indptr[safe + 1], 0)
+        return starts, ends
+
+    def gather(
+        self, starts: np.ndarray, ends: np.ndarray, weights: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Concatenated postings of several features: rows and ``weight · w`` contributions."""
+        lens = ends - starts
+        pos = _ranges(starts, lens)
+        contrib = np.repeat(weights, lens) * self.data[pos]
+        return self.indices[pos], contrib
+
+    def lookup(
+        self, starts: np.ndarray, ends: np.ndarray, weights: np.ndarray, rows: np.ndarray
+    ) -> np.ndarray:
+        """Contribution matrix (features × ``rows``) found by binary search in each posting."""
+        out = np.zeros((starts.size, rows.size))
+        for i, (s, e, w) in enumerate(zip(starts.tolist(), ends.tolist(), weights.tolist(), strict=True)):
+            docs = self.indices[s:e]
+            pos = np.searchsorted(docs, rows)
+            hit = pos < docs.size
+            hit[hit] = docs[pos[hit]] == rows[hit]
+            out[i, hit] = w * self.data[s + pos[hit]].astype(np.float64)
+        return out
+
+
+def _pad(indptr: np.ndarray, n_features: int) -> np.ndarray:
+    extra = n_features + 1 - indptr.size
+    return np.concatenate([indptr, np.full(extra, indptr[-1], dtype=indptr.dtype)]) if extra else indptr
+
+
+def _maxw(indptr: np.ndarray, data: np.ndarray) -> np.ndarray:
+    out = np.zeros(indptr.size - 1, dtype=np.float32)
+    nonempty = np.flatnonzero(np.diff(indptr))
+    if nonempty.size:
+        out[nonempty] = np.maximum.reduceat(data, indptr[nonempty])
+    return out
+
+
+def _ranges(starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
+    """Concatenation of ``arange(s, s + l)`` for each pair, without a Python loop."""
+    total = int(lens.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.repeat(starts - np.concatenate([[0], np.cumsum(lens)[:-1]]), lens)
+    return offsets + np.arange(total, dtype=np.int64)
+
+
+def canonical(contributions: np.ndarray) -> np.ndarray:
+    """Scores from a features × rows contribution matrix, summed in feature order."""
+    score = np.zeros(contributions.shape[1])
+    for row in contributions:
+        score += row
+    return score
+
+
+def search(
+    seg: Segment, cols: np.ndarray, weights: np.ndarray, k: int, ok: np.ndarray, theta: float = 0.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Exact top ``k`` local rows of ``seg`` for a query, best first, ties by row.
+
+    Parameters
+    ----------
+    cols, weights : the query's feature columns (ascending) and weights.
+    ok : boolean mask over the segment's rows that may be returned (alive, not excluded).
+    theta : a score some ``k`` rows elsewhere already reach; rows below it are not needed.
+
+    Returns
+    -------
+    rows, scores : at most ``k`` local rows with positive canonical scores.
+    """
+    starts, ends = seg.postings(cols)
+    used = ends > starts
+    starts, ends, weights = starts[used], ends[used], weights[used]
+    if starts.size == 0 or k <= 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    if int((ends - starts).sum()) <= FULL_SCAN_POSTINGS:
+        rows, contrib = seg.gather(starts, ends, weights)
+        scores = np.bincount(rows, weights=contrib, minlength=seg.n)  # adds in feature order
+        return _top(np.flatnonzero((scores > 0) & ok), scores, k)
+    bounds = weights * seg.maxw[cols[used]].astype(np.float64)
+    theta = max(theta, _probe(seg, starts, ends, weights, bounds, k, ok))
+    return _pruned(seg, starts, ends, weights, bounds, k, ok, theta)
+
+
+def _top(rows: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Best ``k`` of ``rows`` by ``scores`` (indexed by row), ties broken by row number."""
+    if rows.size > k:
+        kth = np.partition(scores[rows], rows.size - k)[rows.size - k]
+        rows = rows[scores[rows] >= kth]
+    order = np.lexsort((rows, -scores[rows]))[:k]
+    return rows[order], scores[rows[order]]
+
+
+def _probe(seg: Segment, starts, ends, weights, bounds, k: int, ok: np.ndarray) -> float:
+    """A first θ: the k-th best full score among the best rows of the highest-bound features."""
+    order = np.argsort(-bounds, kind="stable")
+    budget = np.cumsum((ends - starts)[order]) <= PROBE_POSTINGS
+    budget[0] = True
+    probed = np.zeros(starts.size, dtype=bool)
+    probed[order[budget]] = True
+    rows, contrib = seg.gather(starts[probed], ends[probed], weights[probed])
+    partial = np.bincount(rows, weights=contrib, minlength=seg.n)
+    cand = np.flatnonzero((partial > 0) & ok)
+    if cand.size < k:
+        return 0.0
+    n_probe = min(cand.size, PROBE_FACTOR * k + 50)
+    cand = np.sort(cand[np.argpartition(-partial[cand], n_probe - 1)[:n_probe]])
+    full = partial[cand] + seg.lookup(starts[~probed], ends[~probed], weights[~probed], cand).sum(axis=0)
+    # Summed in another order than the canonical one: shave a little so θ stays a lower bound.
+    return float(np.partition(full, full.size - k)[full.size - k]) * (1 - SLACK)
+
+
+def _pruned(seg: Segment, starts, ends, weights, bounds, k: int, ok: np.ndarray, theta: float):
+    """Top ``k`` reading in full only the postings that can lift a row above ``theta``."""
+    order = np.argsort(bounds, kind="stable")
+    cum = np.cumsum(bounds[order]) * (1 + SLACK)
+    essential = np.ones(starts.size, dtype=bool)
+    essential[order[cum < theta]] = False
+    rest_bound = float(bounds[~essential].sum()) * (1 + SLACK)
+    rows, contrib = seg.gather(starts[essential], ends[essential], weights[essential])
+    partial = np.bincount(rows, weights=contrib, minlength=seg.n)
+    cand = np.flatnonzero((partial > 0) & ok & (partial + rest_bound >= theta))
+    if cand.size == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    skip = ~essential
+    full = partial[cand] + seg.lookup(starts[skip], ends[skip], weights[skip], cand).sum(axis=0)
+    if cand.size > k:  # near-ties of the k-th score are settled on canonical scores below
+        kth = np.partition(full, cand.size - k)[cand.size - k]
+        cand = cand[full >= kth - abs(kth) * 1e-6]
+    scores = np.zeros(seg.n)
+    scores[cand] = canonical(seg.lookup(starts, ends, weights, cand))
+    return _top(cand[scores[cand] > 0], scores, k)
