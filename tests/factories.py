@@ -85,3 +85,24 @@ class Factories:
         with self.app.app_context():
             row = db.session.get(model, posting_id)
             return None if row is None else {c.key: getattr(row, c.key) for c in sa.inspect(model).columns}
+
+
+def result_form(**fields) -> dict:
+    """Form data a researcher's browser posts for a valid research result; `fields` override."""
+    data = {"title": "Perovskite solar cell coating", "summary": "A printable coating that lasts.",
+            "details": "Tested for 2000 hours.", "keywords": "perovskite, 鈣鈦礦, solar", "sector": "energy",
+            "trl": "4", "ip_status": "pending_patent", "patent_numbers": "HK1234567",
+            "jurisdictions": ["HK", "CN"], "cooperation_modes": ["licence", "joint_development"],
+            "inventors": "Dr Wong", "contact_email": "wong@example.com"}
+    data.update(fields)
+    return data
+
+
+def need_form(**fields) -> dict:
+    """Form data an enterprise user's browser posts for a valid technical need; `fields` override."""
+    data = {"title": "Battery pack cooling", "description": "Our packs overheat when charged fast.",
+            "keywords": "battery, thermal", "sector": "energy", "region": "dongguan", "budget_min": "100000",
+            "budget_max": "300000", "currency": "HKD", "min_trl": "5",
+            "deadline": (date.today() + timedelta(days=60)).isoformat(), "cooperation_modes": ["licence"]}
+    data.update(fields)
+    return data

@@ -19,7 +19,8 @@ from matchmaker.services.errors import DomainError, InvalidInput
 
 
 def _user_key() -> str:
-    return f"user:{current_user.get_id()}" if current_user.is_authenticated else request.remote_addr or ""
+    # The account id, not get_id(): that is the session token, which a fresh sign-in rotates.
+    return f"user:{current_user.id}" if current_user.is_authenticated else request.remote_addr or ""
 
 
 def _int_arg(name: str) -> int | None:
