@@ -45,7 +45,13 @@ def can_see_confidential(need: EnterpriseNeed, user: User | None) -> bool:
     """A confidential need's company and details: its company's users, reviewers and admins."""
     if not need.confidential or _is_staff(user):
         return True
-    return bool(user and user.is_authenticated and user.organisation_id == need.organisation_id)
+    if not (user and user.is_authenticated):
+        return False
+    if user.organisation_id == need.organisation_id:
+        return True
+    from matchmaker.services.matches import connected_with_need
+
+    return connected_with_need(need, user)
 
 
 def get_posting(kind: str, posting_id: int, user: User | None, *, for_edit: bool = False):
@@ -106,16 +112,21 @@ def save_posting(kind: str, user: User, data: Mapping[str, Any], posting=None):
     """
     if posting is None:
         check_may_post(kind, user)
-        posting = model_for(kind)(owner=user, organisation_id=user.organisation_id, status=Status.DRAFT)
-        db.session.add(posting)
     elif not can_edit(posting, user):
         raise Forbidden(_("Only the owner can change this posting."))
+    # Check before a new row joins the session: a refused half-made row would be autoflushed by the
+    # next query (the error page's) and fail on its NOT NULL columns.
     _check_codes(data)
     _check_rules(data)
+    if posting is None:
+        posting = model_for(kind)(owner=user, organisation_id=user.organisation_id, status=Status.DRAFT)
+        db.session.add(posting)
     for name, value in data.items():
         setattr(posting, name, value)
     _refresh_derived(posting)
     db.session.commit()
+    if posting.status == Status.PUBLISHED:
+        _refresh_matches(posting)
     return posting
 
 
@@ -127,7 +138,15 @@ def set_status(posting, user: User, status: Status):
         posting.published_at = utcnow()
     posting.status = status
     db.session.commit()
+    _refresh_matches(posting)
     return posting
+
+
+def _refresh_matches(posting) -> None:
+    """Suggestions follow the posting in the same request; the posting is saved whatever happens here."""
+    from matchmaker.services import matching
+
+    matching.refresh_suggestions(posting)
 
 
 def home_overview() -> dict:
