@@ -77,6 +77,8 @@ class Config:
     MAIL_FROM = os.environ.get("MAIL_FROM", "Matchmaker <no-reply@matchmaker.example>")
 
     POSTINGS_PER_PAGE = 20
+    MATCH_TOP_N = env_int("MATCH_TOP_N", 20)
+    MATCH_MIN_SCORE = float(os.environ.get("MATCH_MIN_SCORE") or 1.0)
     HSTS = False
 
 

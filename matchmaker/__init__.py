@@ -39,7 +39,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from matchmaker import access, auth, i18n, security
+    from matchmaker import access, auth, i18n, security, templating
     from matchmaker.extensions import csrf, db, limiter, migrate
 
     db.init_app(app)
@@ -50,15 +50,18 @@ def register_extensions(app: Flask) -> None:
     i18n.init_app(app)
     security.init_app(app)
     access.init_app(app)
+    templating.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
     from matchmaker.auth.routes import bp as auth_bp
     from matchmaker.main.routes import bp as main_bp
+    from matchmaker.matches.routes import bp as matches_bp
     from matchmaker.needs.routes import bp as needs_bp
     from matchmaker.results.routes import bp as results_bp
+    from matchmaker.review.routes import bp as review_bp
 
-    for blueprint in (main_bp, auth_bp, results_bp, needs_bp):
+    for blueprint in (main_bp, auth_bp, results_bp, needs_bp, review_bp, matches_bp):
         app.register_blueprint(blueprint)
 
 

@@ -11,6 +11,7 @@ from matchmaker.services.errors import DomainError
 
 users_cli = AppGroup("users", help="Manage accounts.")
 demo_cli = AppGroup("demo", help="Demo data.")
+matching_cli = AppGroup("matching", help="The matching index and suggestions.")
 
 
 @users_cli.command("create")
@@ -62,6 +63,44 @@ def demo_load_command():
     click.echo(demo.describe(summary))
 
 
+@matching_cli.command("rebuild")
+def matching_rebuild_command():
+    """Refit the index from the database and replace the file atomically (safe while serving)."""
+    from matchmaker.services import index
+
+    click.echo(f"Indexed {index.rebuild()} live postings.")
+
+
+@matching_cli.command("rematch")
+def matching_rematch_command():
+    """Recompute the suggestions of every live posting (decided matches are left alone)."""
+    from matchmaker.services import matching
+
+    matching.expire_due()
+    postings = matching.live_postings()
+    total = 0
+    with click.progressbar(postings, label="Rematching", show_pos=True) as bar:
+        for posting in bar:
+            total += matching.refresh_suggestions(posting)
+    click.echo(f"{len(postings)} postings rematched; {total} open suggestions.")
+
+
+@matching_cli.command("expire")
+def matching_expire_command():
+    """Withdraw the open matches of needs past their deadline (run daily)."""
+    from matchmaker.services import matching
+
+    click.echo(f"Needs expired: {matching.expire_due()}")
+
+
+@matching_cli.command("report")
+def matching_report_command():
+    """Reviewer decisions by engine version and rank, and the reasons given for rejections."""
+    from matchmaker.services import feedback
+
+    click.echo(feedback.format_report(feedback.decisions_report()))
+
+
 def init_app(app: Flask) -> None:
-    for command in (users_cli, demo_cli, seed_command):
+    for command in (users_cli, demo_cli, matching_cli, seed_command):
         app.cli.add_command(command)

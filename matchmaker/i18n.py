@@ -7,7 +7,7 @@ locale it knows, which would show Simplified to Hong Kong readers.
 
 from __future__ import annotations
 
-from flask import Flask, g, request, session
+from flask import Flask, g, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -31,7 +31,9 @@ def map_language_tag(tag: str) -> str | None:
 
 
 def select_locale() -> str:
-    user_locale = getattr(current_user, "locale", None) if current_user.is_authenticated else None
+    if not has_request_context():  # CLI commands and background work speak the default language
+        return "en"
+    user_locale = current_user.locale if current_user.is_authenticated else None
     for candidate in (user_locale, request.args.get("lang"), session.get("lang")):
         locale = map_language_tag(candidate) if candidate else None
         if locale:

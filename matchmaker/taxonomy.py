@@ -150,5 +150,32 @@ ORGANISATION_KINDS = Vocabulary("organisation_kinds", [
     Term("other", "Other organisation", "其他機構", "其他机构"),
 ])
 
+REJECTION_REASONS = Vocabulary("rejection_reasons", [
+    Term("off_topic", "Off-topic", "內容不相關", "内容不相关"),
+    Term("too_early", "Technology too early", "技術尚未成熟", "技术尚未成熟"),
+    Term("ip_unavailable", "IP not available", "知識產權不可用", "知识产权不可用"),
+    Term("conflict_of_interest", "Conflict of interest", "利益衝突", "利益冲突"),
+    Term("duplicate", "Duplicate", "重複", "重复"),
+    Term("other", "Other", "其他", "其他"),
+])
+
+DEAL_KINDS = Vocabulary("deal_kinds", [
+    Term("licence", "Licence", "授權許可", "许可授权"),
+    Term("assignment", "Assignment", "轉讓", "转让"),
+    Term("joint_development", "Joint development", "合作開發", "合作开发"),
+    Term("consultancy", "Consultancy", "技術顧問", "技术咨询"),
+    Term("investment", "Investment", "投資", "投资"),
+])
+
+MATCH_STATES = Vocabulary("match_states", [
+    Term("suggested", "Suggested", "系統建議", "系统建议"),
+    Term("rejected", "Rejected", "已拒絕", "已拒绝"),
+    Term("introduced", "Introduced", "已引薦", "已引荐"),
+    Term("connected", "Connected", "已聯繫", "已联系"),
+    Term("agreed", "Agreed", "已達成協議", "已达成协议"),
+    Term("closed", "Closed", "已結束", "已结束"),
+    Term("withdrawn", "Withdrawn", "已撤回", "已撤回"),
+])
+
 ALL = (SECTORS, TRL, IP_STATUSES, COOPERATION_MODES, REGIONS, CURRENCIES, JURISDICTIONS,
-       ORGANISATION_KINDS)
+       ORGANISATION_KINDS, REJECTION_REASONS, DEAL_KINDS, MATCH_STATES)

@@ -65,8 +65,8 @@ def _fresh_postgres_schema():
 
 
 @pytest.fixture
-def app():
-    app = create_app("testing")
+def app(tmp_path):
+    app = create_app("testing", MATCHMAKER_INDEX_PATH=str(tmp_path / "index"))
     app.test_client_class = CSRFClient
     with app.app_context():
         db.create_all()

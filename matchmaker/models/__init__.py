@@ -1,7 +1,10 @@
 """The data model. Importing this package registers every table on `db.metadata`."""
 
+from matchmaker.models.matches import Match, MatchEvent, MatchState
+from matchmaker.models.notifications import Notification, OutboxMail
 from matchmaker.models.organisations import Organisation
 from matchmaker.models.postings import EnterpriseNeed, Posting, ResearchResult
 from matchmaker.models.users import Role, User
 
-__all__ = ["EnterpriseNeed", "Organisation", "Posting", "ResearchResult", "Role", "User"]
+__all__ = ["EnterpriseNeed", "Match", "MatchEvent", "MatchState", "Notification", "Organisation", "OutboxMail",
+           "Posting", "ResearchResult", "Role", "User"]

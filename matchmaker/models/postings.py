@@ -41,7 +41,8 @@ class Posting:
     search_text: Mapped[str] = mapped_column(sa.Text, default="")
     external_ref: Mapped[str | None] = mapped_column(sa.String(100))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow,
+                                                 index=True)
     published_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     @declared_attr

@@ -1,0 +1,1 @@
+"""A match page, the answers of both sides, my matches and notifications."""

@@ -1,0 +1,57 @@
+"""Forms for deciding, answering and closing matches."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, RadioField, SelectField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from matchmaker import taxonomy
+from matchmaker.forms import NoControlCharacters, strip_text
+from matchmaker.i18n import current_locale
+
+
+def _note(label):
+    return TextAreaField(label, validators=[Optional(), Length(max=2000), NoControlCharacters()],
+                         filters=[strip_text])
+
+
+class DecisionForm(FlaskForm):
+    decision = RadioField(_l("Decision"), choices=[("approve", _l("Introduce the two sides")),
+                                                   ("reject", _l("Reject"))], validators=[DataRequired()])
+    reason = SelectField(_l("Reason for rejecting"), validators=[Optional()])
+    note = _note(_l("Note"))
+    version = IntegerField(validators=[InputRequired()], render_kw={"hidden": True})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reason.choices = [("", "—")] + taxonomy.REJECTION_REASONS.choices(current_locale())
+
+
+class ResponseForm(FlaskForm):
+    answer = RadioField(_l("Your answer"), choices=[("interested", _l("Interested: let's talk")),
+                                                    ("declined", _l("Not interested"))],
+                        validators=[DataRequired()])
+    message = _note(_l("Message to the other side"))
+
+
+class OutcomeForm(FlaskForm):
+    outcome = RadioField(_l("Outcome"), choices=[("agree", _l("We reached an agreement")),
+                                                 ("close", _l("Close without an agreement"))],
+                         validators=[DataRequired()])
+    deal_kind = SelectField(_l("Kind of deal"), validators=[Optional()])
+    note = _note(_l("Note (required when closing)"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.deal_kind.choices = [("", "—")] + taxonomy.DEAL_KINDS.choices(current_locale())
+
+
+class BulkDecisionForm(FlaskForm):
+    decision = HiddenField(validators=[DataRequired()])
+    reason = SelectField(_l("Reason for rejecting"), validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reason.choices = [("", "—")] + taxonomy.REJECTION_REASONS.choices(current_locale())

@@ -1,0 +1,125 @@
+"""Suggestions: turning the engine's ranking into `Match` rows, under the rules the engine does not know.
+
+Rules applied here: only live postings (published, not expired) on both sides, never two postings of the
+same organisation, the best `MATCH_TOP_N` above `MATCH_MIN_SCORE`. Decided matches are never touched by
+a refresh; open ones are withdrawn when a posting is archived or expires.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import current_app
+
+from matchmaker.extensions import db
+from matchmaker.matching import ENGINE_VERSION
+from matchmaker.models import EnterpriseNeed, Match, MatchState, ResearchResult
+from matchmaker.models.base import today_hk
+from matchmaker.models.matches import OPEN_STATES
+from matchmaker.models.postings import Status
+from matchmaker.services import index
+from matchmaker.services.pipeline import record
+
+OTHER = {"result": EnterpriseNeed, "need": ResearchResult}
+
+
+def _pair(posting, other_id: int) -> tuple[int, int]:
+    return (posting.id, other_id) if posting.KIND == "result" else (other_id, posting.id)
+
+
+def _same_organisation_ids(posting) -> list[int]:
+    model = OTHER[posting.KIND]
+    return list(db.session.scalars(sa.select(model.id).where(
+        model.organisation_id == posting.organisation_id)))
+
+
+def _live_ids(model, ids: list[int]) -> set[int]:
+    if not ids:
+        return set()
+    stmt = sa.select(model.id).where(model.id.in_(ids), model.status == Status.PUBLISHED)
+    if model is EnterpriseNeed:
+        stmt = stmt.where(sa.or_(model.deadline.is_(None), model.deadline >= today_hk()))
+    return set(db.session.scalars(stmt))
+
+
+def candidates_for(posting) -> list:
+    """The engine's suggestions for `posting` that pass the service's rules, best first."""
+    config = current_app.config
+    other = OTHER[posting.KIND]
+    with index.lock():
+        engine = index.current_engine()
+        ranked = engine.rank(index.record_for(posting), kind=other.KIND, top_n=config["MATCH_TOP_N"],
+                             exclude=_same_organisation_ids(posting))
+    live = _live_ids(other, [s.id for s in ranked])
+    return [s for s in ranked if s.id in live and s.score >= config["MATCH_MIN_SCORE"]]
+
+
+def _upsert(posting, suggestion, rank: int) -> Match | None:
+    result_id, need_id = _pair(posting, suggestion.id)
+    match = db.session.scalar(sa.select(Match).where(Match.result_id == result_id, Match.need_id == need_id))
+    if match is None:
+        match = Match(result_id=result_id, need_id=need_id, state=MatchState.SUGGESTED)
+        db.session.add(match)
+        db.session.add(_suggest_event(match))
+    elif match.state != MatchState.SUGGESTED:
+        return None
+    match.score, match.rank = round(suggestion.score, 6), rank
+    match.explanation = oriented_explanation(posting.KIND, suggestion.explanation)
+    match.engine_version = ENGINE_VERSION
+    return match
+
+
+def oriented_explanation(query_kind: str, explanation: list[dict]) -> list[dict]:
+    """Name each side's words by kind (result/need), whichever side asked the engine."""
+    mine, theirs = ("result", "need") if query_kind == "result" else ("need", "result")
+    return [{"feature": item["feature"], f"{mine}_terms": item["query_terms"],
+             f"{theirs}_terms": item["match_terms"], "field": item["field"], "share": item["share"],
+             "bridged": item["bridged"]} for item in explanation]
+
+
+def _suggest_event(match: Match):
+    from matchmaker.models import MatchEvent
+
+    return MatchEvent(match=match, actor_id=None, from_state=None, to_state=MatchState.SUGGESTED,
+                      action="suggest")
+
+
+def refresh_suggestions(posting) -> int:
+    """Compute and store the suggestions of a posting just published or edited; commits.
+
+    Returns how many open suggestions it now has. A posting that is not live withdraws its open ones.
+    """
+    if not index.is_live(posting):
+        return withdraw_open(posting)
+    stored = [_upsert(posting, s, rank) for rank, s in enumerate(candidates_for(posting), start=1)]
+    db.session.commit()
+    return sum(1 for m in stored if m is not None)
+
+
+def withdraw_open(posting) -> int:
+    """Withdraw the suggested and introduced matches of a posting that left the market; commits."""
+    column = Match.result_id if posting.KIND == "result" else Match.need_id
+    open_matches = db.session.scalars(sa.select(Match).where(column == posting.id,
+                                                             Match.state.in_(OPEN_STATES))).all()
+    for match in open_matches:
+        record(match, None, MatchState.WITHDRAWN, "withdraw", posting.effective_status)
+    db.session.commit()
+    return 0
+
+
+def expire_due() -> int:
+    """Withdraw the open matches of needs whose deadline has passed; returns how many needs."""
+    needs = db.session.scalars(sa.select(EnterpriseNeed).where(
+        EnterpriseNeed.status == Status.PUBLISHED, EnterpriseNeed.deadline < today_hk(),
+        EnterpriseNeed.id.in_(sa.select(Match.need_id).where(Match.state.in_(OPEN_STATES))))).all()
+    for need in needs:
+        withdraw_open(need)
+    return len(needs)
+
+
+def live_postings() -> list:
+    """Every live posting of both kinds (for rematching everything)."""
+    out = []
+    for model in (ResearchResult, EnterpriseNeed):
+        out.extend(p for p in db.session.scalars(sa.select(model).where(model.status == Status.PUBLISHED))
+                   if index.is_live(p))
+    return out

@@ -1,0 +1,149 @@
+"""The review pipeline: every change of a match's state, its rules, its event and its notifications.
+
+Each function checks who may act, checks the state and the version the actor saw, changes the match,
+writes a MatchEvent and notifications in the same transaction, and commits. A concurrent change is
+reported as a Conflict naming who got there first; nothing half-done is left behind.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from flask_babel import gettext as _
+from sqlalchemy.orm.exc import StaleDataError
+
+from matchmaker import taxonomy
+from matchmaker.extensions import db
+from matchmaker.models import Match, MatchEvent, MatchState, User
+from matchmaker.models.base import utcnow
+from matchmaker.services import notifications
+from matchmaker.services.errors import Conflict, Forbidden, InvalidInput
+
+
+def record(match: Match, actor: User | None, to_state: str, action: str, note: str = "") -> None:
+    """Move `match` to `to_state` and append the event for it (the caller commits)."""
+    db.session.add(MatchEvent(match=match, actor_id=actor.id if actor else None, from_state=match.state,
+                              to_state=to_state, action=action, note=note or ""))
+    match.state = to_state
+
+
+def _conflict(match: Match) -> Conflict:
+    db.session.rollback()
+    db.session.refresh(match)
+    who = match.reviewer.display_name if match.reviewer else _("someone else")
+    return Conflict(_("This match was already handled by %(who)s (now %(state)s).", who=who,
+                      state=taxonomy.MATCH_STATES.label(match.state, None)))
+
+
+@contextmanager
+def _committed(match: Match):
+    """Commit what the block did; a concurrent change (seen at any flush) becomes a Conflict."""
+    try:
+        yield
+        db.session.commit()
+    except StaleDataError:
+        raise _conflict(match) from None
+
+
+def _expect(match: Match, version: int | None, *states: str) -> None:
+    if (version is not None and version != match.version) or match.state not in states:
+        raise _conflict(match)
+
+
+def _require_reviewer(user: User) -> None:
+    if not user.is_reviewer:
+        raise Forbidden(_("Only reviewers decide on suggestions."))
+
+
+def _params_for(match: Match, side: str) -> dict:
+    mine, theirs = (match.result, match.need) if side == "result" else (match.need, match.result)
+    return {"mine": mine.title, "theirs": theirs.title}
+
+
+def _notify_side(match: Match, side: str, kind: str) -> None:
+    owner = match.result.owner if side == "result" else match.need.owner
+    notifications.notify(owner, kind, match.id, _params_for(match, side))
+
+
+def approve(match: Match, reviewer: User, version: int | None, note: str = "") -> Match:
+    """Introduce the two sides (suggested → introduced)."""
+    _require_reviewer(reviewer)
+    _expect(match, version, MatchState.SUGGESTED)
+    with _committed(match):
+        record(match, reviewer, MatchState.INTRODUCED, "approve", note)
+        match.reviewer_id, match.decided_at, match.decision_note = reviewer.id, utcnow(), note or ""
+        for side in ("result", "need"):
+            _notify_side(match, side, "introduced")
+    return match
+
+
+def reject(match: Match, reviewer: User, version: int | None, reason: str, note: str = "") -> Match:
+    """Turn a suggestion down with a reason code (suggested → rejected). The posters never see it."""
+    _require_reviewer(reviewer)
+    if reason not in taxonomy.REJECTION_REASONS:
+        raise InvalidInput(_("Choose a reason."), field="reason")
+    _expect(match, version, MatchState.SUGGESTED)
+    with _committed(match):
+        record(match, reviewer, MatchState.REJECTED, "reject", note)
+        match.reviewer_id, match.decided_at = reviewer.id, utcnow()
+        match.reason_code, match.decision_note = reason, note or ""
+    return match
+
+
+def respond(match: Match, user: User, answer: str, message: str = "") -> Match:
+    """One side answers an introduction; both interested → connected, a decline closes the match."""
+    side = match.side_of(user)
+    if side is None:
+        raise Forbidden(_("Only the two sides of a match answer it."))
+    if answer not in ("interested", "declined"):
+        raise InvalidInput(_("Answer interested or declined."), field="answer")
+    _expect(match, None, MatchState.INTRODUCED)
+    if getattr(match, f"{side}_response"):
+        raise Conflict(_("You have already answered."))
+    with _committed(match):
+        _record_answer(match, user, side, answer, message or "")
+    return match
+
+
+def _record_answer(match: Match, user: User, side: str, answer: str, message: str) -> None:
+    setattr(match, f"{side}_response", answer)
+    setattr(match, f"{side}_message", message)
+    other = "need" if side == "result" else "result"
+    _notify_side(match, other, f"answered_{answer}")
+    if answer == "declined":
+        record(match, user, MatchState.CLOSED, f"{side}_declined", message)
+    elif getattr(match, f"{other}_response") == "interested":
+        record(match, user, MatchState.CONNECTED, f"{side}_interested", message)
+        for each in ("result", "need"):
+            _notify_side(match, each, "connected")
+    else:  # the first "interested": an event, no change of state
+        record(match, user, match.state, f"{side}_interested", message)
+
+
+def _require_party_or_reviewer(match: Match, user: User) -> None:
+    if not (user.is_reviewer or match.side_of(user)):
+        raise Forbidden(_("Only the two sides or a reviewer can record the outcome."))
+
+
+def agree(match: Match, user: User, deal_kind: str, note: str = "") -> Match:
+    """Record the deal (connected → agreed)."""
+    _require_party_or_reviewer(match, user)
+    if deal_kind not in taxonomy.DEAL_KINDS:
+        raise InvalidInput(_("Choose the kind of deal."), field="deal_kind")
+    _expect(match, None, MatchState.CONNECTED)
+    with _committed(match):
+        record(match, user, MatchState.AGREED, "agree", note)
+        match.deal_kind, match.outcome_note = deal_kind, note or ""
+    return match
+
+
+def close(match: Match, user: User, note: str) -> Match:
+    """End a connected match without a deal, saying why (connected → closed)."""
+    _require_party_or_reviewer(match, user)
+    if not (note or "").strip():
+        raise InvalidInput(_("Say why the match is closed."), field="note")
+    _expect(match, None, MatchState.CONNECTED)
+    with _committed(match):
+        record(match, user, MatchState.CLOSED, "close", note)
+        match.outcome_note = note
+    return match

@@ -1,0 +1,39 @@
+"""Jinja filters and globals the templates share."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Flask
+from flask_login import current_user
+from markupsafe import Markup, escape
+
+
+def highlight(text: str | None, terms) -> Markup:
+    """`text` escaped, with each of `terms` wrapped in <mark> (longest first, case-insensitive)."""
+    safe = str(escape(text or ""))
+    words = sorted({str(escape(t)) for t in terms or [] if t and t.strip()}, key=len, reverse=True)
+    if not words:
+        return Markup(safe)
+    pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+    return Markup(pattern.sub(lambda m: f"<mark>{m.group(0)}</mark>", safe))
+
+
+def explanation_terms(explanation: list[dict] | None, side: str) -> list[str]:
+    return [term for item in explanation or [] for term in item.get(f"{side}_terms", [])]
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(highlight)
+    app.add_template_global(explanation_terms)
+
+    @app.context_processor
+    def inject_unread():
+        def unread() -> int:
+            if not current_user.is_authenticated:
+                return 0
+            from matchmaker.services.notifications import unread_count
+
+            return unread_count(current_user)
+
+        return {"unread_notifications": unread}

@@ -1,0 +1,165 @@
+"""The match pipeline through HTTP: suggestion on publish → review → answers → connected → outcome."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from matchmaker.extensions import db
+from matchmaker.models import Match, MatchEvent, Notification, OutboxMail
+from tests.factories import Made
+
+RESULT = dict(title="Graphene thermal film for smartphones", summary="A graphene film that spreads heat "
+              "in 5G phones three times better than graphite sheets.", keywords=["graphene", "thermal film"])
+NEED = dict(title="Heat spreading film for 5G phones", description="Our phones overheat; we need a thin "
+            "graphene thermal film to spread heat from the chip.", keywords=["graphene", "heat spreader"])
+
+
+@pytest.fixture
+def pair(make):
+    """A researcher and an enterprise user, each with one published posting that should match."""
+    researcher, enterprise = make.user("researcher"), make.user("enterprise")
+    reviewer, other_reviewer = make.user("reviewer"), make.user("reviewer")
+    result_id = make.result(researcher, status="draft", **RESULT)
+    need_id = make.need(enterprise, status="draft", **NEED)
+    return dict(researcher=researcher, enterprise=enterprise, reviewer=reviewer, other_reviewer=other_reviewer,
+                result_id=result_id, need_id=need_id)
+
+
+def _match(app, **where):
+    with app.app_context():
+        match = db.session.scalar(sa.select(Match).filter_by(**where))
+        return None if match is None else {"id": match.id, "state": match.state, "version": match.version,
+                                           "explanation": match.explanation, "rank": match.rank}
+
+
+def _publish_both(client, auth, pair):
+    auth.login(pair["researcher"].email)
+    assert client.post(f"/results/{pair['result_id']}/publish").status_code == 302
+    auth.logout()
+    auth.login(pair["enterprise"].email)
+    assert client.post(f"/needs/{pair['need_id']}/publish").status_code == 302
+    auth.logout()
+
+
+def test_publishing_creates_a_suggestion_with_an_explanation(app, client, auth, pair):
+    _publish_both(client, auth, pair)
+    match = _match(app, result_id=pair["result_id"], need_id=pair["need_id"])
+    assert match["state"] == "suggested" and match["rank"] == 1
+    features = {item["feature"] for item in match["explanation"]}
+    assert any("graphen" in feature for feature in features)
+    with app.app_context():
+        events = db.session.scalars(sa.select(MatchEvent).where(MatchEvent.match_id == match["id"])).all()
+        assert [(e.from_state, e.to_state) for e in events] == [(None, "suggested")]
+
+
+def test_posters_never_see_a_raw_suggestion(app, client, auth, pair):
+    _publish_both(client, auth, pair)
+    match = _match(app, result_id=pair["result_id"])
+    for who in ("researcher", "enterprise"):
+        auth.login(pair[who].email)
+        assert client.get(f"/matches/{match['id']}").status_code == 404
+        assert pair_title_absent(client.get("/my/matches").get_data(as_text=True))
+        auth.logout()
+
+
+def pair_title_absent(page: str) -> bool:
+    return "Heat spreading film" not in page and "Graphene thermal film" not in page
+
+
+def test_full_pipeline_to_agreement(app, client, auth, pair):
+    _publish_both(client, auth, pair)
+    match = _match(app, result_id=pair["result_id"])
+    auth.login(pair["reviewer"].email)
+    page = client.get(f"/matches/{match['id']}").get_data(as_text=True)
+    assert "<mark>" in page and "graphene" in page.lower()
+    response = client.post(f"/matches/{match['id']}/decision",
+                           data={"decision": "approve", "version": match["version"], "note": "good fit"})
+    assert response.status_code == 302
+    auth.logout()
+
+    auth.login(pair["researcher"].email)
+    assert "Heat spreading film" in client.get("/my/matches").get_data(as_text=True)
+    page = client.get(f"/matches/{match['id']}").get_data(as_text=True)
+    assert pair["enterprise"].email not in page  # contacts only once connected
+    client.post(f"/matches/{match['id']}/response", data={"answer": "interested", "message": "Keen"})
+    auth.logout()
+
+    auth.login(pair["enterprise"].email)
+    client.post(f"/matches/{match['id']}/response", data={"answer": "interested", "message": "Yes"})
+    page = client.get(f"/matches/{match['id']}").get_data(as_text=True)
+    assert pair["researcher"].email in page or "kto" in page or "Contact" in page
+    assert _match(app, id=match["id"])["state"] == "connected"
+    response = client.post(f"/matches/{match['id']}/outcome", data={"outcome": "agree", "deal_kind": "licence"})
+    assert response.status_code == 302
+    auth.logout()
+
+    with app.app_context():
+        events = db.session.scalars(sa.select(MatchEvent).where(MatchEvent.match_id == match["id"])
+                                    .order_by(MatchEvent.id)).all()
+        assert [e.to_state for e in events] == ["suggested", "introduced", "introduced", "connected", "agreed"]
+        kinds = sorted(n.kind for n in db.session.scalars(sa.select(Notification)))
+        assert kinds.count("introduced") == 2 and kinds.count("connected") == 2
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMail)) >= 4
+
+
+def test_reject_needs_a_reason_and_keeps_the_match(app, client, auth, pair):
+    _publish_both(client, auth, pair)
+    match = _match(app, result_id=pair["result_id"])
+    auth.login(pair["reviewer"].email)
+    response = client.post(f"/matches/{match['id']}/decision", data={"decision": "reject", "version": match["version"]})
+    assert response.status_code == 400 and "Choose a reason" in response.get_data(as_text=True)
+    assert _match(app, id=match["id"])["state"] == "suggested"
+    client.post(f"/matches/{match['id']}/decision",
+                data={"decision": "reject", "reason": "off_topic", "version": match["version"]})
+    assert _match(app, id=match["id"])["state"] == "rejected"
+
+
+def test_second_reviewer_with_a_stale_version_is_told_who_decided(app, client, auth, pair):
+    _publish_both(client, auth, pair)
+    match = _match(app, result_id=pair["result_id"])
+    auth.login(pair["reviewer"].email)
+    client.post(f"/matches/{match['id']}/decision", data={"decision": "approve", "version": match["version"]})
+    auth.logout()
+    auth.login(pair["other_reviewer"].email)
+    response = client.post(f"/matches/{match['id']}/decision",
+                           data={"decision": "reject", "reason": "duplicate", "version": match["version"]})
+    assert response.status_code == 409
+    assert "reviewer user" in response.get_data(as_text=True)
+    assert _match(app, id=match["id"])["state"] == "introduced"
+
+
+def test_archiving_withdraws_open_matches(app, client, auth, pair):
+    _publish_both(client, auth, pair)
+    auth.login(pair["researcher"].email)
+    client.post(f"/results/{pair['result_id']}/archive")
+    assert _match(app, result_id=pair["result_id"])["state"] == "withdrawn"
+
+
+def test_no_suggestion_within_one_organisation(app, client, auth, make):
+    company = make.company()
+    enterprise = make.user("enterprise", organisation_id=company)
+    researcher = make.user("researcher")
+    with app.app_context():  # a researcher account attached to the same company
+        from matchmaker.models import User
+
+        db.session.get(User, researcher.id).organisation_id = company
+        db.session.commit()
+    make.result(Made(researcher.id, researcher.email, company), **RESULT)
+    need_id = make.need(enterprise, status="draft", **NEED)
+    auth.login(enterprise.email)
+    client.post(f"/needs/{need_id}/publish")
+    assert _match(app, need_id=need_id) is None
+
+
+def test_queue_lists_suggestions_best_first_and_bulk_approves(app, client, auth, pair, make):
+    _publish_both(client, auth, pair)
+    auth.login(pair["reviewer"].email)
+    page = client.get("/review/").get_data(as_text=True)
+    ids = re.findall(r'name="match_id" value="(\d+)"', page)
+    assert ids
+    versions = {f"version-{i}": re.search(rf'name="version-{i}" value="(\d+)"', page).group(1) for i in ids}
+    client.post("/review/bulk", data={"decision": "approve", "match_id": ids, **versions})
+    assert _match(app, id=int(ids[0]))["state"] == "introduced"
