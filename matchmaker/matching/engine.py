@@ -203,11 +203,22 @@ class MatchingEngine:
         ]
 
     def rank_many(
-        self, queries: Iterable[Record | str], kind: str, top_n: int = 10, *, explain_top: int = 0
-    ) -> Iterator[list[Suggestion]]:
-        """:meth:`rank` for each query, in order (explanations off by default: this is for bulk)."""
-        for query in queries:
-            yield self.rank(query, kind, top_n, explain_top=explain_top)
+        self,
+        queries: Iterable[Record | str],
+        kind: str,
+        top_n: int = 10,
+        *,
+        explain_top: int = 0,
+        n_jobs: int = 1,
+    ) -> list[list[Suggestion]]:
+        """:meth:`rank` for each query, in order; explanations off by default (bulk rematching).
+
+        With ``n_jobs > 1`` the work is spread over forked processes (see :mod:`.bulk`).
+        """
+        from .bulk import rank_many
+
+        self._check_fitted()
+        return rank_many(self, list(queries), kind, top_n, explain_top, n_jobs)
 
     def _query_features(self, query: Record | str) -> QueryFeatures:
         fields = query.fields if isinstance(query, Record) else {FREE_TEXT_FIELD: query}

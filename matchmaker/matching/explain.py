@@ -46,8 +46,9 @@ class QueryFeatures:
             if not text:
                 continue
             per_field: dict[str, float] = {}
+            plain, concept = config.weight(name, ""), config.weight(name, CONCEPT_PREFIX)
             for feature, surface in analyze_with_surface(text, **options):
-                w = config.weight(name, feature)
+                w = concept if feature.startswith(CONCEPT_PREFIX) else plain
                 per_field[feature] = per_field.get(feature, 0.0) + w
                 words = out.surfaces.setdefault(feature, {})
                 words[surface] = words.get(surface, 0.0) + w

@@ -72,31 +72,28 @@ def count_chunk(config: EngineConfig, chunk: list[Mapping[str, str]], keep_text:
     """
     options = config.analyzer_options()
     vocab: dict[str, int] = {}
-    indptr, indices, data = [0], [], []
+    number = vocab.setdefault
+    cols: list[int] = []
+    weights: list[float] = []
+    lengths: list[int] = []
     for fields in chunk:
-        row: dict[int, float] = {}
+        before = len(cols)
         for field, text in fields.items():
             if not text:
                 continue
-            plain = config.weight(field, "")
-            concept = config.weight(field, CONCEPT_PREFIX)
-            for feature in analyze(text, **options):
-                col = vocab.get(feature)
-                if col is None:
-                    col = vocab[feature] = len(vocab)
-                w = concept if feature.startswith(CONCEPT_PREFIX) else plain
-                row[col] = row.get(col, 0.0) + w
-        indices.extend(row)
-        data.extend(row.values())
-        indptr.append(len(indices))
+            features = analyze(text, **options)
+            # ``len(vocab)`` is evaluated before each call: a new feature gets the next number.
+            cols.extend([number(f, len(vocab)) for f in features])
+            plain, concept = config.weight(field, ""), config.weight(field, CONCEPT_PREFIX)
+            weights.extend([concept if f.startswith(CONCEPT_PREFIX) else plain for f in features])
+        lengths.append(len(cols) - before)
+    rows = np.repeat(np.arange(len(chunk)), lengths)
+    matrix = sp.csr_matrix(
+        (np.asarray(weights, dtype=np.float32), (rows, np.asarray(cols, dtype=np.int64))),
+        shape=(len(chunk), len(vocab)),
+    )  # duplicates (a feature seen twice in a record) are summed here
     blobs = [encode_fields(f) for f in chunk] if keep_text else []
-    return (
-        list(vocab),
-        np.asarray(indptr, dtype=np.int64),
-        np.asarray(indices, dtype=np.int64),
-        np.asarray(data, dtype=np.float32),
-        blobs,
-    )
+    return list(vocab), matrix.indptr.astype(np.int64), matrix.indices.astype(np.int64), matrix.data, blobs
 
 
 def _worker_init() -> None:

@@ -1,0 +1,191 @@
+"""Engine benchmark on a synthetic corpus; the last printed line is one JSON object.
+
+    .venv/bin/python benchmarks/engine.py --docs 100000
+
+Builds N result postings plus ``--needs`` need postings (seeded, see ``synthetic.py``), then
+measures: build time and peak memory, top-20 latency for new postings (with and without
+explanations), adding one posting, all needs × all results (top 10 each), index size; and the
+same build and query figures for ``bm25s`` on the same corpus, in a child process started after
+our engine is freed, so that each peak-memory figure is its own.  bm25s gets the same kind of
+tokens as our engine (English stems without stop-words, Han unigrams and bigrams) from a fast
+regex tokenizer, so both read comparable postings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import multiprocessing as mp
+import re
+import resource
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.synthetic import SyntheticCorpus  # noqa: E402
+from matchmaker.matching import MatchingEngine, Record  # noqa: E402
+
+NEW = 10_000_000  # numbers of postings generated for queries and adds, past the indexed ones
+
+
+def _rss_gb(who: int = resource.RUSAGE_SELF) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024**2  # ru_maxrss is in KiB on Linux
+
+
+def _records(corpus: SyntheticCorpus, kind: str, start: int, stop: int):
+    return (Record(kind, rid, fields) for rid, fields in corpus.records(kind, start, stop))
+
+
+def _percentiles(ms: list[float]) -> tuple[float, float]:
+    return round(float(np.percentile(ms, 50)), 2), round(float(np.percentile(ms, 95)), 2)
+
+
+def bench_ours(args, corpus: SyntheticCorpus) -> dict:
+    out: dict = {"docs": args.docs}
+    records = (
+        r for kind, n in (("result", args.docs), ("need", args.needs)) for r in _records(corpus, kind, 0, n)
+    )
+    t = time.perf_counter()
+    engine = MatchingEngine(n_jobs=args.jobs).fit(records)
+    out["build_seconds"] = round(time.perf_counter() - t, 1)
+    out["peak_rss_gb_parent"] = round(_rss_gb(), 2)
+    out["peak_rss_gb_worker"] = round(_rss_gb(resource.RUSAGE_CHILDREN), 2)
+    # Upper bound of the sum over processes: each worker at its own peak at the same moment.
+    out["peak_rss_gb"] = round(out["peak_rss_gb_parent"] + args.jobs * out["peak_rss_gb_worker"], 2)
+    index = engine.indexes_["result"]
+    out["index_bytes"] = sum(seg.nbytes for ix in engine.indexes_.values() for seg in ix.segments)
+    out["text_bytes"] = sum(len(b) for ix in engine.indexes_.values() for b in ix.blobs)
+    out["features"] = len(engine.vocabulary_)
+    out["postings"] = sum(seg.indices.size for seg in index.segments)
+    queries = list(_records(corpus, "need", NEW, NEW + args.queries))
+    for explain_top, key in ((5, "query"), (0, "query_noexplain")):
+        ms = []
+        for query in queries:
+            t = time.perf_counter()
+            engine.rank(query, "result", top_n=20, explain_top=explain_top)
+            ms.append((time.perf_counter() - t) * 1000)
+        out[f"{key}_p50_ms"], out[f"{key}_p95_ms"] = _percentiles(ms)
+    adds = []
+    for record in _records(corpus, "result", NEW, NEW + args.adds):
+        t = time.perf_counter()
+        engine.add([record])
+        adds.append((time.perf_counter() - t) * 1000)
+    out["add_one_ms"], out["add_one_p95_ms"] = _percentiles(adds)
+    out["add_one_max_ms"] = round(max(adds), 1)
+    if args.pairs:
+        needs = list(_records(corpus, "need", 0, args.needs))
+        t = time.perf_counter()
+        engine.rank_many(needs, "result", top_n=10, n_jobs=args.jobs)
+        out["all_pairs_seconds"] = round(time.perf_counter() - t, 1)
+        out["all_pairs_needs"] = len(needs)
+    if args.save:
+        path = Path(args.save)
+        t = time.perf_counter()
+        engine.save(path)
+        out["save_seconds"] = round(time.perf_counter() - t, 1)
+        out["file_bytes"] = path.stat().st_size
+        t = time.perf_counter()
+        MatchingEngine.load(path)
+        out["load_seconds"] = round(time.perf_counter() - t, 1)
+    return out
+
+
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+|[^\W\d_\u3400-\u4dbf\u4e00-\u9fff]+")
+
+
+def simple_tokens(fields: dict[str, str]) -> list[str]:
+    """English stems without stop-words and Han unigrams + bigrams (like our features)."""
+    import Stemmer
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    stem = _stemmer_cache.setdefault("s", Stemmer.Stemmer("english")).stemWords
+    tokens, words = [], []
+    for run in _HAN.findall(" ".join(fields.values()).lower()):
+        if "\u3400" <= run[0] <= "\u9fff":
+            tokens.extend(run)
+            tokens.extend(run[i : i + 2] for i in range(len(run) - 1))
+        elif run not in ENGLISH_STOP_WORDS and len(run) > 1:
+            words.append(run)
+    return tokens + stem(words)
+
+
+_stemmer_cache: dict = {}
+
+
+def _tokenize_range(job: tuple[int, str, int, int]) -> list[list[str]]:
+    seed, kind, start, stop = job
+    corpus = _corpus_cache.setdefault(seed, SyntheticCorpus(seed))
+    return [simple_tokens(f) for _, f in corpus.records(kind, start, stop)]
+
+
+_corpus_cache: dict = {}
+
+
+def bench_bm25s(args, conn) -> None:
+    """Child process: bm25s build and query figures on the same corpus, sent back on ``conn``."""
+    import bm25s
+
+    corpus = _corpus_cache.setdefault(args.seed, SyntheticCorpus(args.seed))
+    jobs = [(args.seed, "result", i, min(i + 5000, args.docs)) for i in range(0, args.docs, 5000)]
+    t = time.perf_counter()
+    with mp.get_context("fork").Pool(args.jobs) as pool:
+        tokens = [doc for part in pool.imap(_tokenize_range, jobs) for doc in part]
+    tokenize_seconds = time.perf_counter() - t
+    t = time.perf_counter()
+    retriever = bm25s.BM25()
+    retriever.index(tokens, show_progress=False)
+    build = time.perf_counter() - t
+    del tokens
+    gc.collect()
+    ms = []
+    for _, fields in corpus.records("need", NEW, NEW + args.queries):
+        t = time.perf_counter()
+        retriever.retrieve([simple_tokens(fields)], k=20, show_progress=False, n_threads=1)
+        ms.append((time.perf_counter() - t) * 1000)
+    p50, p95 = _percentiles(ms)
+    conn.send(
+        {
+            "build_seconds": round(build, 1),
+            "tokenize_seconds": round(tokenize_seconds, 1),
+            "peak_rss_gb": round(_rss_gb(), 2),
+            "query_p50_ms": p50,
+            "query_p95_ms": p95,
+        }
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--docs", type=int, default=10_000, help="result postings indexed")
+    parser.add_argument("--needs", type=int, default=10_000, help="need postings indexed (all-pairs queries)")
+    parser.add_argument("--queries", type=int, default=200, help="new postings timed as queries")
+    parser.add_argument("--adds", type=int, default=50, help="postings added one at a time")
+    parser.add_argument("--jobs", type=int, default=2, help="processes for the build and all-pairs")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-pairs", dest="pairs", action="store_false", help="skip all needs × results")
+    parser.add_argument("--no-bm25s", dest="bm25s", action="store_false", help="skip the bm25s baseline")
+    parser.add_argument("--save", help="also time save/load to this path")
+    args = parser.parse_args()
+    out = bench_ours(args, SyntheticCorpus(args.seed))
+    print(json.dumps(out), flush=True)  # partial figures survive a baseline that runs out of memory
+    gc.collect()
+    if args.bm25s:
+        receive, send = mp.get_context("fork").Pipe(duplex=False)
+        child = mp.get_context("fork").Process(target=bench_bm25s, args=(args, send))
+        child.start()
+        out["bm25s"] = receive.recv()
+        child.join()
+        out["query_p95_ratio_vs_bm25s"] = round(out["query_p95_ms"] / out["bm25s"]["query_p95_ms"], 3)
+        out["query_noexplain_p95_ratio_vs_bm25s"] = round(
+            out["query_noexplain_p95_ms"] / out["bm25s"]["query_p95_ms"], 3
+        )
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()
