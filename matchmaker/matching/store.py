@@ -115,7 +115,8 @@ def load(path: str | PathLike):
     if not path.exists():
         raise FileNotFoundError(f"no index file at {path}")
     try:
-        with np.load(path, allow_pickle=False) as npz:
+        # Our own handle: np.load leaks the one it opens when the zip turns out to be damaged.
+        with open(path, "rb") as file, np.load(file, allow_pickle=False) as npz:
             header = json.loads(bytes(npz["header"]).decode("utf-8"))
             _check_header(path, header)
             return _engine(header, npz)
