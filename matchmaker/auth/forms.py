@@ -16,7 +16,10 @@ from matchmaker.models import Organisation
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)], filters=[strip_text])
+    # No Email() here (a wrong address is just a failed sign-in), but no NUL either: PostgreSQL
+    # refuses it in the lookup and the sign-in would end in a 500.
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254), NoControlCharacters()],
+                       filters=[strip_text])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
     remember = BooleanField(_l("Keep me signed in on this device"))
 
