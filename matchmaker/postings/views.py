@@ -23,16 +23,38 @@ def _user_key() -> str:
     return f"user:{current_user.id}" if current_user.is_authenticated else request.remote_addr or ""
 
 
-def _int_arg(name: str) -> int | None:
+MAX_PAGE = 100_000
+
+
+def _int_arg(name: str, low: int = 1, high: int = postings.MAX_ID) -> int | None:
+    """An ASCII-digit argument within [low, high], else None: `²` or 10**30 must not reach int() or SQL."""
     value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    if not (value.isascii() and value.isdigit()) or len(value) > 20:
+        return None
+    number = int(value)
+    return number if low <= number <= high else None
+
+
+def _page_arg() -> int:
+    value = request.args.get("page", "")
+    if value.isascii() and value.isdigit() and int(value) > MAX_PAGE:
+        return MAX_PAGE  # far past the end: an empty page, as any page past the end
+    return _int_arg("page", high=MAX_PAGE) or 1
+
+
+def _code_arg(name: str, vocabulary) -> str:
+    value = request.args.get(name, "")
+    return value if value in vocabulary else ""
 
 
 def read_filters() -> search.Filters:
+    """The list filters from the query string; unknown codes are ignored rather than sent to SQL."""
     args = request.args
-    return search.Filters(query=args.get("q", "")[:200], sector=args.get("sector", ""),
-                          region=args.get("region", ""), institution=_int_arg("institution"),
-                          trl=_int_arg("trl"), status=args.get("status", Status.PUBLISHED))
+    status = args.get("status", "")
+    return search.Filters(query=args.get("q", "")[:200], sector=_code_arg("sector", taxonomy.SECTORS),
+                          region=_code_arg("region", taxonomy.REGIONS), institution=_int_arg("institution"),
+                          trl=_int_arg("trl", 1, 9),
+                          status=status if status in set(Status) else Status.PUBLISHED)
 
 
 def load_or_abort(kind: str, posting_id: int, for_edit: bool = False):
@@ -50,7 +72,7 @@ def register(bp: Blueprint, kind: str, form_class) -> None:
     @public
     def index():
         staff = current_user.is_authenticated and current_user.is_reviewer
-        page = search.paginate(model, read_filters(), _int_arg("page") or 1,
+        page = search.paginate(model, read_filters(), _page_arg(),
                                current_app.config["POSTINGS_PER_PAGE"], staff=staff)
         return render_template(f"{bp.name}/index.html", page=page, filters=read_filters(), kind=kind,
                                taxonomy=taxonomy, institutions=postings.institutions(), staff=staff)
