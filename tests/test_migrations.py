@@ -31,7 +31,7 @@ def flask_db(database_url: str, tmp_path: Path, *args: str) -> subprocess.Comple
            if key not in ("TEST_DATABASE_URL", "MATCHMAKER_CONFIG", "SECRET_KEY")}
     env.update(DATABASE_URL=database_url, FLASK_APP="wsgi.py", MATCHMAKER_CONFIG="development",
                MATCHMAKER_INDEX_PATH=str(tmp_path / "index"))
-    result = subprocess.run([sys.executable, "-m", "flask", "db", *args], cwd=ROOT, env=env,
+    result = subprocess.run([sys.executable, "-m", "flask", "db", *args], cwd=ROOT, env=env,  # noqa: S603
                             capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 0, f"flask db {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
     return result
