@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 
+from apiflask import APIFlask
 from flask import Flask
 
 from config import CONFIGS, ProductionConfig
@@ -24,8 +25,10 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     if config_class is ProductionConfig:
         ProductionConfig.check()
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    app = Flask(__name__, instance_path=os.path.join(root, "instance"),
-                template_folder=os.path.join(root, "templates"))
+    # APIFlask builds the API's OpenAPI spec; json_errors=False keeps the site's HTML error pages.
+    app = APIFlask(__name__, title="Matchmaker API", version="1", spec_path=None, docs_path=None,
+                   json_errors=False, instance_path=os.path.join(root, "instance"),
+                   template_folder=os.path.join(root, "templates"))
     app.config.from_object(config_class)
     app.config.update(overrides)
     app.json.ensure_ascii = False
@@ -55,6 +58,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from matchmaker.auth.routes import bp as auth_bp
+    from matchmaker.dashboard.routes import bp as dashboard_bp
     from matchmaker.main.routes import bp as main_bp
     from matchmaker.matches.routes import bp as matches_bp
     from matchmaker.needs.routes import bp as needs_bp
@@ -63,6 +67,15 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (main_bp, auth_bp, results_bp, needs_bp, review_bp, matches_bp):
         app.register_blueprint(blueprint)
+    from matchmaker.api import bp as api_bp
+    from matchmaker.api.account import bp as tokens_bp
+
+    app.register_blueprint(api_bp)
+    app.register_blueprint(tokens_bp)
+    app.register_blueprint(dashboard_bp)
+    from matchmaker.transfer.routes import bp as transfer_bp
+
+    app.register_blueprint(transfer_bp)
 
 
 def register_errors(app: Flask) -> None:

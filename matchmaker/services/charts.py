@@ -1,0 +1,185 @@
+"""Accessible SVG charts drawn on the server: grouped horizontal bars and lines.
+
+The output is well-formed XML meant to be inlined in a page. It carries a `<title>` and `<desc>` the
+`aria-labelledby` of the root names, a text label on every category, the number at every bar or point,
+and a `<title>` tooltip per mark. No `style` attribute and no script anywhere (the CSP allows neither):
+every colour and font comes from classes in `static/css/charts.css`, so it follows the site's theme.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from markupsafe import Markup, escape
+
+Number = float | int | None
+WIDTH = 720
+LABEL_WIDTH = 210  # room for a category label on the left of the bars
+VALUE_ROOM = 64  # room for the number printed after the longest bar
+BAR = 18
+BAR_GAP = 3
+GROUP_GAP = 14
+LEGEND = 30
+TICKS = 4  # gridlines above zero on a line chart
+MAX_LABEL = 30  # characters; longer labels are cut, their full text stays in the tooltip
+
+
+@dataclass(frozen=True)
+class Series:
+    """One named row of values, one per category; None means no data (drawn as nothing)."""
+
+    name: str
+    values: Sequence[Number]
+
+
+def _text(value) -> str:
+    return str(escape(value))
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+def _label(label: str) -> str:
+    """The label, cut to `MAX_LABEL` characters; a cut one keeps its full text as a tooltip."""
+    if len(label) <= MAX_LABEL:
+        return _text(label)
+    return f"{_text(label[: MAX_LABEL - 1])}…<title>{_text(label)}</title>"
+
+
+def _text_width(text: str) -> float:
+    """A rough width in pixels at the legend's size: CJK characters are about twice as wide."""
+    return sum(13 if ord(char) > 0x2E80 else 7.5 for char in text)
+
+
+def _nice_step(value: float) -> float:
+    """The smallest of 1, 2, 5 × 10^k at or above `value`, for round axis ticks; at least 0.5 so that
+    ticks printed with one decimal stay exact."""
+    if value <= 0.5:
+        return 0.5
+    power = 10 ** math.floor(math.log10(value))
+    return next(step * power for step in (1, 2, 5, 10) if step * power >= value - 1e-12)
+
+
+def _open(chart_id: str, title: str, desc: str, height: float, kind: str) -> list[str]:
+    return [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-{kind}" id="{_text(chart_id)}" '
+        f'viewBox="0 0 {WIDTH} {_fmt(height)}" role="img" '
+        f'aria-labelledby="{_text(chart_id)}-title {_text(chart_id)}-desc">',
+        f'<title id="{_text(chart_id)}-title">{_text(title)}</title>',
+        f'<desc id="{_text(chart_id)}-desc">{_text(desc)}</desc>',
+    ]
+
+
+def _legend(series: Sequence[Series]) -> list[str]:
+    if len(series) < 2:
+        return []
+    parts, x = ['<g class="legend">'], LABEL_WIDTH
+    for index, item in enumerate(series):
+        parts.append(f'<rect class="swatch series-{index}" x="{_fmt(x)}" y="8" width="12" height="12"/>')
+        parts.append(f'<text class="legend-label" x="{_fmt(x + 17)}" y="18">{_text(item.name)}</text>')
+        x += 30 + _text_width(item.name)
+    parts.append("</g>")
+    return parts
+
+
+def bar_chart(chart_id: str, title: str, desc: str, categories: Sequence[str], series: Sequence[Series],
+              fmt: Callable[[float], str] = _fmt, colour_by_category: bool = False) -> Markup:
+    """Grouped horizontal bars: one group per category, one bar per series, the number after each bar.
+
+    Bars share one scale starting at zero; a zero or missing value draws a zero-width bar, so each
+    group always holds ``len(series)`` bars. `colour_by_category` gives a single series one colour per
+    category (the funnel's stages keep the colours they have in the grouped charts).
+    """
+    top = LEGEND if len(series) > 1 else 8
+    group = len(series) * (BAR + BAR_GAP) - BAR_GAP
+    height = top + len(categories) * (group + GROUP_GAP) + 8
+    peak = max((v for s in series for v in s.values if v), default=0)
+    scale = (WIDTH - LABEL_WIDTH - VALUE_ROOM) / (peak or 1)
+    parts = _open(chart_id, title, desc, height, "bars") + _legend(series)
+    parts.append(f'<line class="axis" x1="{LABEL_WIDTH}" y1="{top - 4}" x2="{LABEL_WIDTH}" '
+                 f'y2="{_fmt(height - 6)}"/>')
+    for position, category in enumerate(categories):
+        y0 = top + position * (group + GROUP_GAP)
+        parts.append(f'<g class="group"><text class="label" x="{LABEL_WIDTH - 8}" '
+                     f'y="{_fmt(y0 + group / 2 + 5)}">{_label(category)}</text>')
+        for index, item in enumerate(series):
+            value = item.values[position]
+            y = y0 + index * (BAR + BAR_GAP)
+            width = (value or 0) * scale
+            shown = fmt(value) if value is not None else "–"
+            tip = f"{category} · {item.name}: {shown}" if len(series) > 1 else f"{category}: {shown}"
+            colour = position if colour_by_category else index
+            parts.append(f'<rect class="bar series-{colour}" x="{LABEL_WIDTH}" y="{y}" width="{_fmt(width)}" '
+                         f'height="{BAR}"><title>{_text(tip)}</title></rect>')
+            parts.append(f'<text class="value" x="{_fmt(LABEL_WIDTH + width + 5)}" y="{y + BAR - 4}">'
+                         f'{_text(shown)}</text>')
+        parts.append("</g>")
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 -- every text and attribute above went through _text
+
+
+def _x_positions(count: int, left: float, right: float) -> list[float]:
+    if count == 1:
+        return [(left + right) / 2]
+    step = (right - left) / (count - 1)
+    return [left + i * step for i in range(count)]
+
+
+def _segments(points: Sequence[tuple[float, float] | None]) -> list[list[tuple[float, float]]]:
+    """Runs of consecutive points: a missing value breaks the line rather than inventing one."""
+    runs: list[list[tuple[float, float]]] = [[]]
+    for point in points:
+        if point is None:
+            runs.append([])
+        else:
+            runs[-1].append(point)
+    return [run for run in runs if run]
+
+
+def line_chart(chart_id: str, title: str, desc: str, categories: Sequence[str], series: Sequence[Series],
+               fmt: Callable[[float], str] = _fmt, unit: str = "") -> Markup:
+    """Lines over ordered categories (months), with a point and its number at every value.
+
+    Every category gets an axis label while there are at most 12; beyond that every k-th one, the
+    first and the last, so labels never overlap. Points keep their tooltip either way.
+    """
+    height, left, right, top = 300, 56, WIDTH - 24, LEGEND + 12
+    bottom = height - 40
+    peak = max((v for s in series for v in s.values if v is not None), default=0)
+    axis_max = TICKS * _nice_step(peak / TICKS)
+    xs = _x_positions(len(categories), left + 16, right - 16)
+    parts = _open(chart_id, title, desc, height, "lines") + _legend(series)
+    for step in range(TICKS + 1):
+        value = axis_max * step / TICKS
+        y = bottom - (bottom - top) * step / TICKS
+        parts.append(f'<line class="grid" x1="{left}" y1="{_fmt(y)}" x2="{right}" y2="{_fmt(y)}"/>')
+        parts.append(f'<text class="tick" x="{left - 6}" y="{_fmt(y + 4)}">{_text(fmt(value))}</text>')
+    if unit:
+        parts.append(f'<text class="unit" x="{left - 6}" y="{top - 14}">{_text(unit)}</text>')
+    every = max(1, math.ceil(len(categories) / 12))
+    for index, (x, category) in enumerate(zip(xs, categories, strict=True)):
+        if index % every == 0 or index == len(categories) - 1:
+            parts.append(f'<text class="label label-x" x="{_fmt(x)}" y="{bottom + 20}">'
+                         f'{_text(category)}</text>')
+    for index, item in enumerate(series):
+        points = [None if v is None else (x, bottom - (bottom - top) * v / axis_max)
+                  for x, v in zip(xs, item.values, strict=True)]
+        parts.append('<g class="series">')
+        for run in _segments(points):
+            coords = " ".join(f"{_fmt(x)},{_fmt(y)}" for x, y in run)
+            parts.append(f'<polyline class="line series-{index}" points="{coords}"/>')
+        for category, point, value in zip(categories, points, item.values, strict=True):
+            if point is None:
+                continue
+            tip = f"{category}: {fmt(value)} {unit}".strip()
+            x, y = point
+            parts.append(f'<circle class="point series-{index}" cx="{_fmt(x)}" cy="{_fmt(y)}" r="4">'
+                         f'<title>{_text(tip)}</title></circle>')
+            parts.append(f'<text class="value value-point" x="{_fmt(x)}" y="{_fmt(y - 9)}">'
+                         f'{_text(fmt(value))}</text>')
+        parts.append("</g>")
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 -- every text and attribute above went through _text

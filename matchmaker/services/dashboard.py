@@ -1,0 +1,206 @@
+"""Figures for the reviewer and admin dashboards: the match funnel, the review backlog, time to decision.
+
+Definitions (the dashboard's help text says the same):
+
+- Funnel: a match counts at a stage if its history ever reached that stage *or a later one*: a
+  match introduced and then declined still counts as introduced. History means the MatchEvent log
+  (invariant 2: every change of state writes one), with the match's current state as a fallback for
+  rows that predate the log. Every match starts as a suggestion.
+- Breakdowns: per sector and institution of the research result, per month of the match's creation
+  (Hong Kong time). The month filter selects matches created in those months.
+- Backlog: matches in `suggested` now, by age since creation. The month filter does not apply.
+- Time to decision: from the match's creation to the reviewer's first approve (→ introduced) or
+  reject (→ rejected), per month of that decision (Hong Kong time). The month filter selects decisions
+  made in those months.
+
+The SQL stays portable (SQLite and PostgreSQL): one row per match or decision comes back and Python
+buckets it by Hong Kong month, which neither database converts the same way.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from matchmaker import taxonomy
+from matchmaker.extensions import db
+from matchmaker.models import Match, MatchEvent, MatchState, Organisation, ResearchResult
+from matchmaker.models.base import utcnow
+from matchmaker.services.errors import InvalidInput
+
+HK = ZoneInfo("Asia/Hong_Kong")
+STAGES = (MatchState.SUGGESTED, MatchState.INTRODUCED, MatchState.CONNECTED, MatchState.AGREED)
+STAGE_RANK = {str(stage): rank for rank, stage in enumerate(STAGES)}
+AGE_BANDS = ("under_7", "7_to_30", "over_30")  # days since the suggestion; 7 and 30 fall in the middle band
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Months are ``YYYY-MM`` in Hong Kong time, both ends included; empty means unbounded."""
+
+    month_from: str = ""
+    month_to: str = ""
+    sector: str = ""
+
+    def as_args(self) -> dict[str, str]:
+        return {key: value for key, value in vars(self).items() if value}
+
+
+@dataclass
+class FunnelReport:
+    """Counts per stage (in `STAGES` order), overall and split three ways."""
+
+    overall: list[int] = field(default_factory=lambda: [0] * len(STAGES))
+    by_month: dict[str, list[int]] = field(default_factory=dict)
+    by_sector: dict[str, list[int]] = field(default_factory=dict)
+    by_institution: dict[int, list[int]] = field(default_factory=dict)
+    institution_names: dict[int, Organisation] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DecisionTimes:
+    """Median days from suggestion to decision, overall and per month of the decision."""
+
+    count: int
+    median_days: float | None
+    by_month: dict[str, tuple[int, float | None]]
+
+
+def parse_filters(args: Mapping[str, str]) -> Filters:
+    """Read the dashboard's query string.
+
+    :raise InvalidInput: a month not written YYYY-MM, a range that ends before it starts, an unknown sector.
+    """
+    month_from, month_to = (args.get(name, "").strip() for name in ("month_from", "month_to"))
+    for name, value in (("month_from", month_from), ("month_to", month_to)):
+        if value and not _MONTH.match(value):
+            raise InvalidInput(_("Enter the month as YYYY-MM, for example 2025-03."), field=name)
+    if month_from and month_to and month_from > month_to:
+        raise InvalidInput(_("The last month comes before the first one."), field="month_to")
+    sector = args.get("sector", "").strip()
+    if sector and sector not in taxonomy.SECTORS:
+        raise InvalidInput(_("Choose a sector from the list."), field="sector")
+    return Filters(month_from, month_to, sector)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; we store UTC, so naive means UTC."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def month_of(moment: datetime) -> str:
+    """The ``YYYY-MM`` month of a stored timestamp, in Hong Kong time."""
+    return as_utc(moment).astimezone(HK).strftime("%Y-%m")
+
+
+def _month_start(month: str) -> datetime:
+    """The UTC instant a Hong Kong month begins (bound values stay UTC: SQLite drops the offset)."""
+    year, number = int(month[:4]), int(month[5:])
+    return datetime(year, number, 1, tzinfo=HK).astimezone(UTC)
+
+
+def _next_month(month: str) -> str:
+    year, number = int(month[:4]), int(month[5:])
+    return f"{year + number // 12:04d}-{number % 12 + 1:02d}"
+
+
+def months_between(first: str, last: str) -> list[str]:
+    """Every month from `first` to `last`, both included (a chart needs the empty months too)."""
+    months = []
+    while first <= last:
+        months.append(first)
+        first = _next_month(first)
+    return months
+
+
+def _in_months(column, filters: Filters) -> list:
+    conditions = []
+    if filters.month_from:
+        conditions.append(column >= _month_start(filters.month_from))
+    if filters.month_to:
+        conditions.append(column < _month_start(_next_month(filters.month_to)))
+    return conditions
+
+
+def _sector(filters: Filters) -> list:
+    return [ResearchResult.sector == filters.sector] if filters.sector else []
+
+
+def _reached_rank() -> sa.Subquery:
+    """Per match, the furthest funnel stage any of its events moved it to."""
+    rank = sa.case(STAGE_RANK, value=MatchEvent.to_state, else_=0)
+    return (sa.select(MatchEvent.match_id, sa.func.max(rank).label("reached"))
+            .group_by(MatchEvent.match_id).subquery())
+
+
+def funnel(filters: Filters) -> FunnelReport:
+    """The funnel overall and per month, sector and institution, in two queries."""
+    reached = _reached_rank()
+    rows = db.session.execute(
+        sa.select(Match.created_at, Match.state, reached.c.reached, ResearchResult.sector,
+                  ResearchResult.organisation_id)
+        .join(Match.result).outerjoin(reached, reached.c.match_id == Match.id)
+        .where(*_in_months(Match.created_at, filters), *_sector(filters)))
+    report = FunnelReport()
+    splits = defaultdict(lambda: [0] * len(STAGES))
+    for created_at, state, event_rank, sector, organisation_id in rows:
+        furthest = max(event_rank or 0, STAGE_RANK.get(state, 0))
+        for key in (("all",), ("month", month_of(created_at)), ("sector", sector),
+                    ("institution", organisation_id)):
+            counts = splits[key]
+            for rank in range(furthest + 1):
+                counts[rank] += 1
+    report.overall = splits.pop(("all",), report.overall)
+    for (kind, key), counts in sorted(splits.items(), key=lambda item: str(item[0][1])):
+        getattr(report, f"by_{kind}")[key] = counts
+    if report.by_month:
+        months = months_between(min(report.by_month), max(report.by_month))
+        report.by_month = {month: report.by_month.get(month, [0] * len(STAGES)) for month in months}
+    report.institution_names = {org.id: org for org in db.session.scalars(
+        sa.select(Organisation).where(Organisation.id.in_(list(report.by_institution))))}
+    return report
+
+
+def backlog(filters: Filters, now: datetime | None = None) -> dict[str, int]:
+    """Open suggestions now: ``total`` and one count per `AGE_BANDS` entry (the sector filter applies)."""
+    now = as_utc(now or utcnow())
+    week_ago, month_ago = now - timedelta(days=7), now - timedelta(days=30)
+    young = sa.func.sum(sa.case((Match.created_at > week_ago, 1), else_=0))
+    old = sa.func.sum(sa.case((Match.created_at < month_ago, 1), else_=0))
+    total, under_7, over_30 = db.session.execute(
+        sa.select(sa.func.count(Match.id), young, old).join(Match.result)
+        .where(Match.state == MatchState.SUGGESTED, *_sector(filters))).one()
+    under_7, over_30 = under_7 or 0, over_30 or 0
+    return {"total": total, "under_7": under_7, "7_to_30": total - under_7 - over_30, "over_30": over_30}
+
+
+def _median(values: list[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+def decision_times(filters: Filters) -> DecisionTimes:
+    """Median days from suggestion to the reviewer's decision, overall and per month of the decision."""
+    decided = (sa.select(MatchEvent.match_id, sa.func.min(MatchEvent.created_at).label("decided_at"))
+               .where(MatchEvent.from_state == MatchState.SUGGESTED,
+                      MatchEvent.to_state.in_((MatchState.INTRODUCED, MatchState.REJECTED)))
+               .group_by(MatchEvent.match_id).subquery())
+    rows = db.session.execute(
+        sa.select(Match.created_at, decided.c.decided_at).join(decided, decided.c.match_id == Match.id)
+        .join(Match.result).where(*_in_months(decided.c.decided_at, filters), *_sector(filters)))
+    per_month: dict[str, list[float]] = defaultdict(list)
+    for created_at, decided_at in rows:
+        days = (as_utc(decided_at) - as_utc(created_at)).total_seconds() / 86400
+        per_month[month_of(decided_at)].append(max(days, 0.0))
+    every = [days for values in per_month.values() for days in values]
+    months = months_between(min(per_month), max(per_month)) if per_month else []
+    by_month = {month: (len(per_month.get(month, [])), _median(per_month.get(month, []))) for month in months}
+    return DecisionTimes(len(every), _median(every), by_month)
