@@ -65,6 +65,9 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (main_bp, auth_bp, results_bp, needs_bp, review_bp, matches_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(dashboard_bp)
+    from matchmaker.transfer.routes import bp as transfer_bp
+
+    app.register_blueprint(transfer_bp)
 
 
 def register_errors(app: Flask) -> None:

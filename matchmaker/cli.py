@@ -104,3 +104,7 @@ def matching_report_command():
 def init_app(app: Flask) -> None:
     for command in (users_cli, demo_cli, matching_cli, seed_command):
         app.cli.add_command(command)
+    from matchmaker.transfer.cli import COMMANDS as transfer_commands
+
+    for command in transfer_commands:
+        app.cli.add_command(command)

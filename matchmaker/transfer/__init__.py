@@ -1,0 +1,1 @@
+"""Bulk import and export of postings (spreadsheets) and the JSON-lines backup commands."""
