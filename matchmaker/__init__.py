@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 
+from apiflask import APIFlask
 from flask import Flask
 
 from config import CONFIGS, ProductionConfig
@@ -24,8 +25,10 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     if config_class is ProductionConfig:
         ProductionConfig.check()
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    app = Flask(__name__, instance_path=os.path.join(root, "instance"),
-                template_folder=os.path.join(root, "templates"))
+    # APIFlask builds the API's OpenAPI spec; json_errors=False keeps the site's HTML error pages.
+    app = APIFlask(__name__, title="Matchmaker API", version="1", spec_path=None, docs_path=None,
+                   json_errors=False, instance_path=os.path.join(root, "instance"),
+                   template_folder=os.path.join(root, "templates"))
     app.config.from_object(config_class)
     app.config.update(overrides)
     app.json.ensure_ascii = False
@@ -64,6 +67,11 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (main_bp, auth_bp, results_bp, needs_bp, review_bp, matches_bp):
         app.register_blueprint(blueprint)
+    from matchmaker.api import bp as api_bp
+    from matchmaker.api.account import bp as tokens_bp
+
+    app.register_blueprint(api_bp)
+    app.register_blueprint(tokens_bp)
     app.register_blueprint(dashboard_bp)
     from matchmaker.transfer.routes import bp as transfer_bp
 
