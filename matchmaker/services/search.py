@@ -58,6 +58,9 @@ def build_query(model, filters: Filters, *, staff: bool = False) -> sa.Select:
         stmt = stmt.where(model.sector == filters.sector)
     if filters.institution:
         stmt = stmt.where(model.organisation_id == filters.institution)
+        if model is EnterpriseNeed and not staff:
+            # Filtering by owner would name a confidential need's company to anyone who asks.
+            stmt = stmt.where(model.confidential.is_(False))
     if filters.region:
         stmt = stmt.where(_region_condition(model, filters.region))
     if filters.trl:
