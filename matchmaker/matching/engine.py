@@ -187,19 +187,34 @@ class MatchingEngine:
         features = self._query_features(query)
         cols, weights = self._query_vector(features)
         rows, scores = index.search(cols, weights, top_n, self._excluded(index, query, kind, exclude))
-        if explain_top <= 0 or rows.size == 0:
-            return [Suggestion(index.ids[r], float(s), []) for r, s in zip(rows, scores, strict=True)]
+        explanations = self._explain(index, features, cols, weights, rows, explain_top)
+        return [
+            Suggestion(index.ids[r], float(s), e) for r, s, e in zip(rows, scores, explanations, strict=True)
+        ]
+
+    def explain(self, query: Record | str, kind: str, record_id: Hashable, top: int = 5) -> list[dict]:
+        """The explanation :meth:`rank` would give for one indexed record (``[]`` if unknown).
+
+        Lets a caller rank with ``explain_top=0`` and pay for explanations only of the
+        suggestions it keeps.
+        """
+        self._check_fitted()
+        index = self.indexes_.get(kind)
+        if index is None or record_id not in index.rows:
+            return []
+        features = self._query_features(query)
+        cols, weights = self._query_vector(features)
+        rows = np.array([index.rows[record_id]], dtype=np.int64)
+        return self._explain(index, features, cols, weights, rows, top)[0]
+
+    def _explain(self, index, features, cols, weights, rows, top: int) -> list[list[dict]]:
+        if top <= 0 or rows.size == 0:
+            return [[] for _ in rows]
         contrib = index.contributions(cols, weights, rows)
         names = [self.vocabulary_.features[c] for c in cols]
         return [
-            Suggestion(
-                index.ids[r],
-                float(s),
-                explain(
-                    self.config, features, names, contrib[:, j], decode_fields(index.blobs[r]), explain_top
-                ),
-            )
-            for j, (r, s) in enumerate(zip(rows, scores, strict=True))
+            explain(self.config, features, names, contrib[:, j], decode_fields(index.blobs[r]), top)
+            for j, r in enumerate(rows)
         ]
 
     def rank_many(

@@ -51,8 +51,7 @@ class Segment:
     @classmethod
     def from_rows(cls, rows: sp.csr_matrix, start: int) -> Segment:
         """Transpose row vectors (documents × features) into a segment."""
-        csc = sp.csc_matrix(rows, dtype=np.float32)
-        csc.sum_duplicates()
+        csc = sp.csc_matrix(rows, dtype=np.float32)  # rows hold no duplicate columns: no summing
         indptr = csc.indptr.astype(np.int64, copy=False)
         return cls(
             start,

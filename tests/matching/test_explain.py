@@ -82,3 +82,13 @@ def test_explain_top_bounds_the_length(top):
     engine = _fit(Record("result", "m", {"title": "graphene battery electrode coating membrane"}))
     (suggestion,) = engine.rank("graphene battery electrode coating membrane", "result", explain_top=top)
     assert len(suggestion.explanation) == top
+
+
+def test_explain_one_record_equals_the_ranked_explanation():
+    engine = _fit(
+        Record("result", "a", {"title": "Graphene battery", "summary": "electrode coating"}),
+        Record("result", "b", {"title": "石墨烯电池"}),
+    )
+    for suggestion in engine.rank("graphene battery 电池", "result", explain_top=3):
+        assert engine.explain("graphene battery 电池", "result", suggestion.id, top=3) == suggestion.explanation
+    assert engine.explain("graphene", "result", "no-such-id") == []
