@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from matchmaker.extensions import db
@@ -52,11 +53,24 @@ def handle_csrf_error(error: CSRFError):
 
 
 def handle_unexpected(error: Exception):
-    db.session.rollback()
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:  # the database itself may be what failed
+        pass
     if isinstance(error, HTTPException):
         return handle_http_error(error)
     current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+    if isinstance(error, (OperationalError, InterfaceError)):
+        return handle_database_down()
     return render_error(500)
+
+
+def handle_database_down():
+    """The database is unreachable: a page that needs nothing from it (no user, no navigation)."""
+    message = _messages()[503]
+    if wants_json():
+        return jsonify({"status": 503, "message": message}), 503, {"Retry-After": "5"}
+    return render_template("errors/unavailable.html", message=message), 503, {"Retry-After": "5"}
 
 
 def init_app(app: Flask) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Flask, g, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 from matchmaker import taxonomy
 from matchmaker.extensions import babel
@@ -30,10 +31,17 @@ def map_language_tag(tag: str) -> str | None:
     return None
 
 
+def _signed_in_user_locale() -> str | None:
+    try:
+        return current_user.locale if current_user.is_authenticated else None
+    except SQLAlchemyError:  # the error page for a database outage must still render
+        return None
+
+
 def select_locale() -> str:
     if not has_request_context():  # CLI commands and background work speak the default language
         return "en"
-    user_locale = current_user.locale if current_user.is_authenticated else None
+    user_locale = _signed_in_user_locale()
     for candidate in (user_locale, request.args.get("lang"), session.get("lang")):
         locale = map_language_tag(candidate) if candidate else None
         if locale:

@@ -1,0 +1,86 @@
+"""Faults: the database away, the index file unwritable — clean answers, nothing lost, recovery by itself."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from matchmaker import create_app
+from matchmaker.extensions import db
+from matchmaker.services.seed import ensure_universities
+from tests.test_pipeline import NEED, RESULT
+
+UNREACHABLE = "postgresql+psycopg://postgres@127.0.0.1:1/test?connect_timeout=2"
+
+
+def test_database_down_gives_a_clean_503_page_without_traceback():
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=UNREACHABLE)
+    for path, kind in (("/", "text/html"), ("/results/", "text/html"), ("/needs/", "application/json")):
+        response = app.test_client().get(path, headers={"Accept": kind})
+        body = response.get_data(as_text=True)
+        assert response.status_code == 503, path
+        assert response.mimetype == kind
+        assert "Traceback" not in body and "psycopg" not in body and "OperationalError" not in body
+        assert response.headers["Retry-After"] == "5"
+
+
+def test_index_kept_in_memory_when_the_file_cannot_be_written(app, make, tmp_path, caplog):
+    """A full disk (here: the index path is a directory we cannot replace) must not stop matching."""
+    researcher, enterprise = make.user("researcher"), make.user("enterprise")
+    result_id = make.result(researcher, **RESULT)
+    blocked = tmp_path / "blocked"
+    blocked.mkdir()
+    (blocked / "keep").write_text("x")
+    app.config["MATCHMAKER_INDEX_PATH"] = str(blocked)  # os.replace onto a non-empty directory fails
+    with app.app_context():
+        from matchmaker.services.matching import candidates_for
+        from matchmaker.models import EnterpriseNeed
+
+        need_id = make.need(enterprise, **NEED)
+        found = [s.id for s in candidates_for(db.session.get(EnterpriseNeed, need_id))]
+    assert result_id in found
+    assert "Could not save the index" in caplog.text
+    assert (blocked / "keep").read_text() == "x"
+
+
+REBUILD_FOREVER = """
+import sys
+from matchmaker import create_app
+from matchmaker.services import index
+app = create_app("testing", SQLALCHEMY_DATABASE_URI=sys.argv[1], MATCHMAKER_INDEX_PATH=sys.argv[2])
+with app.app_context():
+    while True:
+        index.rebuild()
+        print("rebuilt", flush=True)
+"""
+
+
+def test_a_process_killed_during_rebuild_leaves_a_usable_index(make, tmp_path):
+    """Kill -9 a process that rebuilds the index over and over: the file is always old or new, never torn."""
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    path = tmp_path / "index"
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, MATCHMAKER_INDEX_PATH=str(path))
+    with app.app_context():
+        db.create_all()
+        ensure_universities()
+        db.session.commit()
+    factory = type(make)(app)
+    owner = factory.user("researcher")
+    for number in range(150):
+        factory.result(owner, title=f"Result {number} graphene sensor", summary=f"Variant {number} " * 40)
+    from matchmaker.matching import MatchingEngine
+
+    for delay in (0.2, 0.9):
+        child = subprocess.Popen([sys.executable, "-c", REBUILD_FOREVER, url, str(path)],
+                                 stdout=subprocess.PIPE, text=True, cwd=os.getcwd())
+        assert child.stdout.readline().strip() == "rebuilt"  # a complete index exists
+        time.sleep(delay)
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        child.stdout.close()
+        assert len(MatchingEngine.load(path)) == 150
+    with app.app_context():
+        db.engine.dispose()
