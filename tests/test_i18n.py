@@ -28,6 +28,7 @@ CATALOGUES = ROOT / "matchmaker" / "translations"
 UPDATE_SCRIPT = CATALOGUES / "update.sh"
 CHINESE = ("zh_Hant_HK", "zh_Hans_CN")
 _PLACEHOLDER = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?[sdifr]")
+_POSITIONAL = re.compile(r"%[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrs]")
 _HTML_LANG = re.compile(r'<html lang="([^"]+)"')
 
 # The same UI words differ between the two scripts and the two regions' usage.
@@ -71,8 +72,12 @@ def test_every_message_in_the_source_is_translated(template, locale):
     catalogue = _read(locale)
     missing = [message.id for message in template if message.id
                and not (catalogue.get(message.id) and _is_translated(catalogue.get(message.id)))]
+    unusable = [msgid for msgid in missing if isinstance(msgid, str) and _POSITIONAL.search(msgid)]
+    hint = (f" {unusable} read as positional Python formats (Babel sees e.g. '% o' in '% of'): every "
+            "translation of them fails `pybabel compile`, so reword the source, e.g. 'Share (%)'."
+            if unusable else "")
     assert not missing, (f"{len(missing)} messages lack a finished {locale} translation; run "
-                         f"matchmaker/translations/update.sh and translate them: {missing[:10]}")
+                         f"matchmaker/translations/update.sh and translate them: {missing[:10]}.{hint}")
 
 
 @pytest.mark.parametrize("locale", CHINESE)
