@@ -203,6 +203,15 @@ def test_pagination(make, cast):
         assert response.status_code == 422 and response.get_json()["field"] == field
 
 
+def test_mine_lists_the_callers_own_postings_whatever_their_status(make, cast):
+    draft = make.result(cast.users["researcher"], status="draft")
+    make.result(cast.users["other"])
+    mine = cast["researcher"].get("/results?mine=true").get_json()["items"]
+    assert [item["id"] for item in mine] == [draft] and mine[0]["status"] == "draft"
+    assert draft not in [item["id"] for item in cast["researcher"].get("/results").get_json()["items"]]
+    assert cast["anonymous"].get("/results?mine=true").status_code == 401
+
+
 def test_search_finds_traditional_with_simplified(make, cast):
     make.result(cast.users["researcher"], title="石墨烯導熱膜", keywords=["導熱"])
     make.result(cast.users["researcher"], title="Unrelated solar ink", keywords=["solar"])

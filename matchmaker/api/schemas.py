@@ -42,8 +42,9 @@ def _strict_bool(**kwargs) -> af.Boolean:
     return af.Boolean(truthy={True}, falsy={False}, **kwargs)
 
 
-def _id(**kwargs) -> af.Integer:
-    return af.Integer(strict=True, validate=Range(1, MAX_ID), **kwargs)
+def _query_id(**kwargs) -> af.Integer:
+    """An id in a query string (text, so not strict), within PostgreSQL's integer range."""
+    return af.Integer(validate=Range(1, MAX_ID), **kwargs)
 
 
 # ---- postings in --------------------------------------------------------------------------------------
@@ -187,18 +188,18 @@ class PostingQuery(PageQuery):
              "any language; Traditional and Simplified Chinese find each other."})
     sector = af.String(validate=_codes(taxonomy.SECTORS))
     region = af.String(validate=_codes(taxonomy.REGIONS))
-    institution = _id(metadata={"description": "Organisation id."})
+    institution = _query_id(metadata={"description": "Organisation id."})
     trl = af.Integer(validate=Range(1, 9))
     status = af.String(validate=OneOf([str(s) for s in Status]),
                        metadata={"description": "Default published; draft and archived are for staff."})
-    mine = _strict_bool(load_default=False, metadata={
+    mine = af.Boolean(load_default=False, truthy={"true", "1"}, falsy={"false", "0"}, metadata={
         "description": "Only the caller's own postings, whatever their status (sign-in needed)."})
 
 
 class MatchQuery(PageQuery):
     state = af.String(validate=_codes(taxonomy.MATCH_STATES))
-    need_id = _id()
-    result_id = _id()
+    need_id = _query_id()
+    result_id = _query_id()
 
 
 # ---- matches ------------------------------------------------------------------------------------------

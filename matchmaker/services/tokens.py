@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -31,7 +31,7 @@ def hash_token(token: str) -> str:
 def _aware(moment: datetime | None) -> datetime | None:
     """SQLite hands back naive datetimes for timezone-aware columns; they were stored in UTC."""
     if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
+        return moment.replace(tzinfo=UTC)
     return moment
 
 
