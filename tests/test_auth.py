@@ -279,6 +279,32 @@ def test_login_page_carries_next_into_the_form(client):
     assert 'name="next" value="/results/"' in page
 
 
+@pytest.mark.parametrize("target", ["https://evil.example", "//evil.example", "/\\evil.example"])
+def test_language_switch_stays_on_site(client, target):
+    response = client.post("/language", data={"lang": "zh_Hans_CN", "next": target})
+    assert response.status_code == 302 and "evil" not in response.headers["Location"]
+
+
+def test_language_switch_returns_to_the_page(client):
+    response = client.post("/language", data={"lang": "zh_Hans_CN", "next": "/results/?q=x"})
+    assert response.headers["Location"] == "/results/?q=x"
+
+
+def test_password_change_needs_a_fresh_sign_in(app, make):
+    """A session restored from the remember-me cookie alone is not fresh enough to change the password."""
+    user = make.user("researcher")
+    browser = app.test_client()
+    browser.post("/login", data={"email": user.email, "password": PASSWORD, "remember": "y"})
+    remember = browser.get_cookie("remember_token")
+    restored = app.test_client()
+    restored.set_cookie("remember_token", remember.value)
+    assert restored.get("/account").status_code == 200  # remembered: signed in
+    response = restored.post("/account/password", data={"current_password": PASSWORD,
+                                                        "new_password": NEW_PASSWORD})
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+    assert AuthLogin(app.test_client()).login(user.email).status_code == 302  # password unchanged
+
+
 # --- the CLI -------------------------------------------------------------------------------------------
 
 def test_cli_creates_a_reviewer(app, runner):

@@ -216,6 +216,14 @@ def test_the_21st_new_posting_within_an_hour_is_429(app, client, researcher):
     assert len(_ids(app, ResearchResult)) == 20
 
 
+def test_forms_sent_back_with_errors_do_not_count_as_postings(app, client, researcher):
+    for _ in range(5):
+        assert client.post("/results/new", data=result_form(title="")).status_code == 400
+    statuses = [client.post("/results/new", data=result_form(title=f"Result {n}")).status_code
+                for n in range(21)]
+    assert statuses == [302] * 20 + [429]
+
+
 def test_signing_in_again_does_not_reset_the_posting_limit(app, client, auth, researcher):
     for n in range(20):
         client.post("/results/new", data=result_form(title=f"Result {n}"))

@@ -23,6 +23,11 @@ def _user_key() -> str:
     return f"user:{current_user.id}" if current_user.is_authenticated else request.remote_addr or ""
 
 
+def _created(response) -> bool:
+    """Only a saved posting counts towards the hourly limit, not a form sent back with errors."""
+    return response.status_code == 302
+
+
 MAX_PAGE = 100_000
 
 
@@ -87,7 +92,7 @@ def register(bp: Blueprint, kind: str, form_class) -> None:
 
     @bp.route("/new", methods=["GET", "POST"])
     @roles(poster_role)
-    @limiter.limit("20 per hour", key_func=_user_key, methods=["POST"])
+    @limiter.limit("20 per hour", key_func=_user_key, methods=["POST"], deduct_when=_created)
     def new():
         form = form_class()
         if form.validate_on_submit():
