@@ -94,10 +94,13 @@ class Segment:
         self, starts: np.ndarray, ends: np.ndarray, weights: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """Concatenated postings of several features: rows and ``weight · w`` contributions."""
-        lens = ends - starts
-        pos = _ranges(starts, lens)
-        contrib = np.repeat(weights, lens) * self.data[pos]
-        return self.indices[pos], contrib
+        spans = list(zip(starts.tolist(), ends.tolist(), strict=True))
+        if not spans:
+            return np.zeros(0, dtype=np.int32), np.zeros(0)
+        # Slices copied back to back (memcpy speed) rather than one fancy-index gather.
+        rows = np.concatenate([self.indices[s:e] for s, e in spans])
+        data = np.concatenate([self.data[s:e] for s, e in spans])
+        return rows, np.repeat(weights, ends - starts) * data
 
     def lookup(
         self, starts: np.ndarray, ends: np.ndarray, weights: np.ndarray, rows: np.ndarray
@@ -124,15 +127,6 @@ def _maxw(indptr: np.ndarray, data: np.ndarray) -> np.ndarray:
     if nonempty.size:
         out[nonempty] = np.maximum.reduceat(data, indptr[nonempty])
     return out
-
-
-def _ranges(starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
-    """Concatenation of ``arange(s, s + l)`` for each pair, without a Python loop."""
-    total = int(lens.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    offsets = np.repeat(starts - np.concatenate([[0], np.cumsum(lens)[:-1]]), lens)
-    return offsets + np.arange(total, dtype=np.int64)
 
 
 def canonical(contributions: np.ndarray) -> np.ndarray:
