@@ -46,7 +46,7 @@ def create():
     """Make a personal token and show it once; the page is not cached."""
     form = TokenForm()
     if not form.validate_on_submit():
-        message = " ".join(form.name.errors) or _("Your form expired or was sent from elsewhere. "
+        message = " ".join(map(str, form.name.errors)) or _("Your form expired or was sent from elsewhere. "
                                                    "Please try again.")
         flash(message, "error")
         return render_template("auth/account.html", password_form=PasswordChangeForm(),
