@@ -1,0 +1,53 @@
+"""Sessions end when they should, sensitive changes need a fresh sign-in, and logs keep no secrets."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta, timezone
+
+from freezegun import freeze_time
+
+from tests.conftest import PASSWORD
+
+
+def test_a_session_older_than_its_lifetime_is_refused(app, client, auth, make):
+    user = make.user("researcher")
+    start = datetime.now(timezone.utc)
+    with freeze_time(start) as frozen:
+        auth.login(user.email)
+        assert client.get("/account").status_code == 200
+        frozen.tick(app.permanent_session_lifetime - timedelta(minutes=1))
+        assert client.get("/account").status_code == 200
+        frozen.tick(timedelta(minutes=2) + app.permanent_session_lifetime)
+        response = client.get("/account")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_a_remembered_but_not_fresh_session_must_sign_in_again_to_change_the_password(app, client, make):
+    user = make.user("researcher")
+    client.post("/login", data={"email": user.email, "password": PASSWORD, "remember": "y"})
+    assert client.get_cookie("remember_token") is not None
+    client.delete_cookie("session")  # the browser was closed: only the remember-me cookie is left
+    assert client.get("/account").status_code == 200  # remembered…
+    response = client.post("/account/password", data={"current_password": PASSWORD,
+                                                      "new_password": "another long password"})
+    assert response.status_code == 302 and "/login" in response.headers["Location"]  # …but not fresh
+
+
+def test_logs_hold_no_password_session_or_csrf_token(app, client, auth, make, caplog):
+    caplog.set_level(logging.DEBUG)
+
+    @app.route("/boom")
+    def boom():
+        raise RuntimeError("forced failure")
+
+    boom.access_rule = "public"
+    user = make.user("researcher")
+    auth.login(user.email)
+    token = client.csrf_token()
+    session_cookie = client.get_cookie("session").value
+    assert client.get("/boom").status_code == 500
+    client.post("/account/password", data={"current_password": "wrong-" + PASSWORD, "new_password": "x" * 12})
+    assert "forced failure" in caplog.text  # the error was logged…
+    for secret in (PASSWORD, session_cookie, token):
+        assert secret not in caplog.text  # …without what would let someone in
