@@ -76,7 +76,8 @@ def main(base_url: str) -> dict:
     say(f"2. researcher posted and published result #{result['id']}: {result['title']}")
 
     need = api.step("post_need", lambda: api.call("POST", "/needs", "enterprise", expect=201, body={
-        "title": f"Heat-spreading graphene film for 5G phones ({stamp})", "sector": "materials",
+        # No run stamp here: a token shared by both titles would top the explanation.
+        "title": "Heat-spreading graphene film for 5G phones", "sector": "materials",
         "region": "shenzhen", "description": "Our 5G phones overheat; we need a thin graphene thermal film "
         "to spread the chip's heat. 需要石墨烯散热膜.", "keywords": ["graphene", "heat spreader", "散热膜"],
         "cooperation_modes": ["licence"], "min_trl": 5, "budget_min": 200000, "budget_max": 800000,
