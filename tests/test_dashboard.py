@@ -13,6 +13,7 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from matchmaker.extensions import db
 from matchmaker.models import Match, MatchEvent, Organisation
@@ -273,6 +274,36 @@ def test_only_reviewers_and_admins_see_the_dashboard(client, make, role, expecte
         assert ('href="/dashboard/"' in client.get("/").get_data(as_text=True))
     elif role:
         assert 'href="/dashboard/"' not in client.get("/").get_data(as_text=True)
+
+
+def _statements(app, client, path: str) -> int:
+    seen = []
+
+    def count(*event_args) -> None:
+        seen.append(event_args[2])
+
+    with app.app_context():
+        sa.event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            assert client.get(path).status_code == 200
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def test_the_page_issues_as_many_queries_for_many_matches_as_for_few(app, client, make, scenario):
+    _login(client, scenario["reviewer"].email)
+    before = _statements(app, client, "/dashboard/")
+    owner = make.user("researcher", organisation_id=make.university("HKUST"))
+    results = [make.result(owner, sector=sector) for sector in ("chips", "biomed", "robotics")]
+    with app.app_context():
+        for index, result_id in enumerate(results * 3):
+            created = JAN_10 + timedelta(days=40 * index)
+            need_id = make.need(scenario["enterprise"], title=f"Extra {index}")
+            _insert_match(result_id, need_id, created, [("introduced", 1), ("connected", 2)][: index % 3])
+        db.session.commit()
+    assert _statements(app, client, "/dashboard/") == before
+    assert _statements(app, client, "/dashboard/funnel-by-institution.csv") < before
 
 
 def test_an_unknown_table_is_404(client, make):

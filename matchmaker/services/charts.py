@@ -23,6 +23,7 @@ BAR_GAP = 3
 GROUP_GAP = 14
 LEGEND = 30
 TICKS = 4  # gridlines above zero on a line chart
+MAX_POINT_VALUES = 24
 MAX_LABEL = 30  # characters; longer labels are cut, their full text stays in the tooltip
 
 
@@ -143,8 +144,10 @@ def line_chart(chart_id: str, title: str, desc: str, categories: Sequence[str], 
                fmt: Callable[[float], str] = _fmt, unit: str = "") -> Markup:
     """Lines over ordered categories (months), with a point and its number at every value.
 
-    Every category gets an axis label while there are at most 12; beyond that every k-th one, the
-    first and the last, so labels never overlap. Points keep their tooltip either way.
+    Every category gets an axis label while there are at most 12; beyond that every k-th one and
+    the last, so labels never overlap. Numbers are printed at the points up to `MAX_POINT_VALUES`
+    categories; beyond that they would collide, and the points keep their tooltips (and the page its
+    table) instead.
     """
     height, left, right, top = 300, 56, WIDTH - 24, LEGEND + 12
     bottom = height - 40
@@ -178,8 +181,9 @@ def line_chart(chart_id: str, title: str, desc: str, categories: Sequence[str], 
             x, y = point
             parts.append(f'<circle class="point series-{index}" cx="{_fmt(x)}" cy="{_fmt(y)}" r="4">'
                          f'<title>{_text(tip)}</title></circle>')
-            parts.append(f'<text class="value value-point" x="{_fmt(x)}" y="{_fmt(y - 9)}">'
-                         f'{_text(fmt(value))}</text>')
+            if len(categories) <= MAX_POINT_VALUES:
+                parts.append(f'<text class="value value-point" x="{_fmt(x)}" y="{_fmt(y - 9)}">'
+                             f'{_text(fmt(value))}</text>')
         parts.append("</g>")
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 -- every text and attribute above went through _text

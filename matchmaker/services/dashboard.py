@@ -25,10 +25,13 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import accumulate
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from matchmaker import taxonomy
 from matchmaker.extensions import db
@@ -97,9 +100,44 @@ def as_utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def month_of(moment: datetime) -> str:
-    """The ``YYYY-MM`` month of a stored timestamp, in Hong Kong time."""
-    return as_utc(moment).astimezone(HK).strftime("%Y-%m")
+class hk_month(FunctionElement):  # noqa: N801 -- named like the SQL functions it stands for
+    """The ``YYYY-MM`` month of a stored timestamp in Hong Kong time, worked out by the database."""
+
+    type = sa.String()
+    name = "hk_month"
+    inherit_cache = True
+
+
+@compiles(hk_month, "postgresql")
+def _hk_month_postgresql(element, compiler, **kw) -> str:
+    return f"to_char({compiler.process(element.clauses, **kw)} AT TIME ZONE 'Asia/Hong_Kong', 'YYYY-MM')"
+
+
+@compiles(hk_month, "sqlite")
+def _hk_month_sqlite(element, compiler, **kw) -> str:
+    # SQLite knows no time zones; Hong Kong has kept UTC+8 without daylight saving since 1979. The
+    # substr drops the microseconds, which SQLite would round up across a month boundary.
+    return f"strftime('%Y-%m', substr({compiler.process(element.clauses, **kw)}, 1, 19), '+8 hours')"
+
+
+class days_between(FunctionElement):  # noqa: N801
+    """``later - earlier`` in days (a float), worked out by the database."""
+
+    type = sa.Float()
+    name = "days_between"
+    inherit_cache = True
+
+
+@compiles(days_between, "postgresql")
+def _days_between_postgresql(element, compiler, **kw) -> str:
+    later, earlier = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"(EXTRACT(EPOCH FROM ({later} - {earlier})) / 86400.0)"
+
+
+@compiles(days_between, "sqlite")
+def _days_between_sqlite(element, compiler, **kw) -> str:
+    later, earlier = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"(julianday({later}) - julianday({earlier}))"
 
 
 def _month_start(month: str) -> datetime:
@@ -135,32 +173,49 @@ def _sector(filters: Filters) -> list:
     return [ResearchResult.sector == filters.sector] if filters.sector else []
 
 
-def _reached_rank() -> sa.Subquery:
-    """Per match, the furthest funnel stage any of its events moved it to."""
-    rank = sa.case(STAGE_RANK, value=MatchEvent.to_state, else_=0)
-    return (sa.select(MatchEvent.match_id, sa.func.max(rank).label("reached"))
-            .group_by(MatchEvent.match_id).subquery())
+def _reached_rank(filters: Filters) -> sa.Subquery:
+    """Per match past the first stage, the furthest funnel stage any of its events moved it to.
+
+    Only events into a later stage are read (every match has a `suggested` one, which tells nothing),
+    and only for the matches the month filter keeps.
+    """
+    later = STAGES[1:]
+    rank = sa.case({str(stage): STAGE_RANK[stage] for stage in later}, value=MatchEvent.to_state, else_=0)
+    stmt = (sa.select(MatchEvent.match_id, sa.func.max(rank).label("reached"))
+            .where(MatchEvent.to_state.in_(later)))
+    if filters.month_from or filters.month_to:
+        stmt = (stmt.join(Match, Match.id == MatchEvent.match_id)
+                .where(*_in_months(Match.created_at, filters)))
+    return stmt.group_by(MatchEvent.match_id).subquery()
 
 
 def funnel(filters: Filters) -> FunnelReport:
-    """The funnel overall and per month, sector and institution, in two queries."""
-    reached = _reached_rank()
-    rows = db.session.execute(
-        sa.select(Match.created_at, Match.state, reached.c.reached, ResearchResult.sector,
-                  ResearchResult.organisation_id)
-        .join(Match.result).outerjoin(reached, reached.c.match_id == Match.id)
-        .where(*_in_months(Match.created_at, filters), *_sector(filters)))
+    """The funnel overall and per month, sector and institution.
+
+    The database groups the matches (by month, sector, institution, furthest event and current state),
+    so Python adds up groups, not matches.
+    """
+    reached = _reached_rank(filters)
+    keys = (hk_month(Match.created_at), ResearchResult.sector, ResearchResult.organisation_id,
+            sa.func.coalesce(reached.c.reached, 0), Match.state)
+    groups = db.session.execute(
+        sa.select(*keys, sa.func.count()).join(Match.result)
+        .outerjoin(reached, reached.c.match_id == Match.id)
+        .where(*_in_months(Match.created_at, filters), *_sector(filters)).group_by(*keys))
+    furthest = defaultdict(lambda: [0] * len(STAGES))  # per split key: how many matches stopped at each stage
+    for month, sector, organisation_id, event_rank, state, n in groups:
+        rank = max(event_rank, STAGE_RANK.get(state, 0))
+        for key in (("all",), ("month", month), ("sector", sector), ("institution", organisation_id)):
+            furthest[key][rank] += n
+    # a match that got to stage k counts at every stage up to k
+    splits = {key: list(accumulate(reversed(stopped)))[::-1] for key, stopped in furthest.items()}
+    return _report(splits)
+
+
+def _report(splits: dict[tuple, list[int]]) -> FunnelReport:
     report = FunnelReport()
-    splits = defaultdict(lambda: [0] * len(STAGES))
-    for created_at, state, event_rank, sector, organisation_id in rows:
-        furthest = max(event_rank or 0, STAGE_RANK.get(state, 0))
-        for key in (("all",), ("month", month_of(created_at)), ("sector", sector),
-                    ("institution", organisation_id)):
-            counts = splits[key]
-            for rank in range(furthest + 1):
-                counts[rank] += 1
     report.overall = splits.pop(("all",), report.overall)
-    for (kind, key), counts in sorted(splits.items(), key=lambda item: str(item[0][1])):
+    for (kind, key), counts in splits.items():
         getattr(report, f"by_{kind}")[key] = counts
     if report.by_month:
         months = months_between(min(report.by_month), max(report.by_month))
@@ -194,12 +249,12 @@ def decision_times(filters: Filters) -> DecisionTimes:
                       MatchEvent.to_state.in_((MatchState.INTRODUCED, MatchState.REJECTED)))
                .group_by(MatchEvent.match_id).subquery())
     rows = db.session.execute(
-        sa.select(Match.created_at, decided.c.decided_at).join(decided, decided.c.match_id == Match.id)
-        .join(Match.result).where(*_in_months(decided.c.decided_at, filters), *_sector(filters)))
+        sa.select(hk_month(decided.c.decided_at), days_between(decided.c.decided_at, Match.created_at))
+        .join(decided, decided.c.match_id == Match.id).join(Match.result)
+        .where(*_in_months(decided.c.decided_at, filters), *_sector(filters)))
     per_month: dict[str, list[float]] = defaultdict(list)
-    for created_at, decided_at in rows:
-        days = (as_utc(decided_at) - as_utc(created_at)).total_seconds() / 86400
-        per_month[month_of(decided_at)].append(max(days, 0.0))
+    for month, days in rows:
+        per_month[month].append(max(days, 0.0))
     every = [days for values in per_month.values() for days in values]
     months = months_between(min(per_month), max(per_month)) if per_month else []
     by_month = {month: (len(per_month.get(month, [])), _median(per_month.get(month, []))) for month in months}
