@@ -172,6 +172,18 @@ def test_a_body_that_is_not_json_is_400(cast):
     assert response.status_code == 400 and response.get_json()["message"]
 
 
+def test_a_body_over_the_size_limit_is_413(app, cast):
+    app.config["MAX_CONTENT_LENGTH"] = 2000
+    response = cast["researcher"].post("/results", json={**RESULT, "details": "x" * 2000})
+    assert response.status_code == 413 and response.is_json
+    assert _count(app, ResearchResult) == 0
+
+
+def test_revoking_the_current_token_without_one_is_404(client, auth, make):
+    auth.login(make.user("researcher").email)
+    assert client.delete("/api/v1/tokens/current").status_code == 404
+
+
 def test_patch_changes_only_the_fields_sent(make, cast):
     result_id = make.result(cast.users["researcher"], trl=3)
     before = make.get(ResearchResult, result_id)

@@ -94,6 +94,13 @@ def _setup(state) -> None:
                           "bearerAuth": {"type": "http", "scheme": "bearer"},
                           "cookieAuth": {"type": "apiKey", "in": "cookie", "name": "session"}})
     login_manager.blueprint_login_views[bp.name] = None  # anonymous API calls get 401, not a redirect
+    app.spec_processor(_declare_security)
+
+
+def _declare_security(spec: dict) -> dict:
+    """A token or the session cookie; `{}`: some reads are open to anonymous callers too."""
+    spec["security"] = [{"bearerAuth": []}, {"cookieAuth": []}, {}]
+    return spec
 
 
 bp.register_error_handler(DomainError, domain_error)

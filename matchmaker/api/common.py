@@ -7,8 +7,9 @@ from flask_login import current_user
 
 # Any call can meet a bad bearer token (401) or a rate limit (429).
 ALWAYS = (401, 429)
-# A state change can also meet a missing CSRF token or a body that is not JSON (400).
-UNSAFE = (400, 401, 429)
+# A state change can also meet a missing CSRF token or a body that is not JSON (400), or a body over
+# MAX_CONTENT_LENGTH (413).
+UNSAFE = (400, 401, 413, 429)
 
 
 def statuses(*extra: int, unsafe: bool = False) -> list[int]:

@@ -51,7 +51,7 @@ def create_token(data):
 @signed_in
 @bp.output({}, status_code=204)
 @bp.doc(tags=["Tokens"], summary="Revoke the token this call is made with (sign out)",
-        responses=statuses(unsafe=True), description="404 when the call was not made with a token.")
+        responses=statuses(404, unsafe=True), description="404 when the call was not made with a token.")
 def revoke_current_token():
     token = g.get("api_token")
     if token is None:
