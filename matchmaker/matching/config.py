@@ -15,8 +15,8 @@ from .glossary import CONCEPT_PREFIX
 
 # Short, dense fields say what a posting is about; long descriptions repeat and digress.
 DEFAULT_FIELD_WEIGHTS: tuple[tuple[str, float], ...] = (
-    ("title", 2.0),
-    ("keywords", 2.0),
+    ("title", 3.0),
+    ("keywords", 3.0),
     ("summary", 1.0),
     ("description", 1.0),
     ("text", 1.0),
@@ -35,7 +35,9 @@ class EngineConfig:
     cjk_ngrams : (min, max) Han character n-gram lengths.
     word_bigrams : also index adjacent English stem pairs.
     glossary : add bilingual concept features (English ↔ Chinese bridging).
-    concept_weight : multiplier of a concept feature relative to a plain term.
+    concept_weight : multiplier of one concept occurrence relative to a plain term.  Chinese words
+        add concepts beside their n-grams at this weight; an English word that is a concept emits
+        it ``1 / concept_weight`` times instead of its stem, so it keeps a plain term's weight.
     k1, b : BM25-style saturation and length normalisation of document term weights.
     """
 
@@ -44,8 +46,8 @@ class EngineConfig:
     cjk_ngrams: tuple[int, int] = (1, 2)
     word_bigrams: bool = False
     glossary: bool = True
-    concept_weight: float = 0.5
-    k1: float = 1.2
+    concept_weight: float = 0.25
+    k1: float = 1.6
     b: float = 0.75
 
     def field_weight(self, field: str) -> float:
@@ -59,7 +61,12 @@ class EngineConfig:
 
     def analyzer_options(self) -> dict:
         """Keyword arguments for :func:`~matchmaker.matching.text.analyze` under this config."""
-        return {"ngrams": self.cjk_ngrams, "word_bigrams": self.word_bigrams, "concepts": self.glossary}
+        return {
+            "ngrams": self.cjk_ngrams,
+            "word_bigrams": self.word_bigrams,
+            "concepts": self.glossary and self.concept_weight > 0,
+            "word_concept_repeat": max(1, round(1 / self.concept_weight)) if self.concept_weight > 0 else 1,
+        }
 
     def count_features(self, fields: Mapping[str, str]) -> dict[str, float]:
         """Weighted feature counts of one record's fields (the row the engine indexes)."""

@@ -5,8 +5,10 @@ One pass over mixed-language text yields
 * Latin words: lowercased, stop-words removed, Snowball-stemmed (``"graphen"``);
 * optional word bigrams of those stems, joined by a space (``"machin learn"``);
 * CJK runs: character n-grams after folding Traditional/HK forms to Simplified (``"石墨"``);
-* bilingual glossary concepts, prefixed with :data:`CONCEPT_PREFIX` (``"≈graphen"``), produced by
-  English stems and by Chinese dictionary words alike, so the two languages share features.
+* bilingual glossary concepts, prefixed with :data:`CONCEPT_PREFIX` (``"≈graphen"``).  An English
+  word that is a glossary concept is emitted as that concept (in place of its stem); a Chinese
+  dictionary word adds the concepts of its first glosses beside its n-grams; adjacent English
+  stems spelling a multi-word gloss add that phrase concept (``"≈machin_learn"``).
 
 Plain features never contain the prefix, so the engine can tell a bridged concept from a term.
 """
@@ -136,12 +138,12 @@ def _han_features(raw: str, ngrams: tuple[int, int], concepts: bool) -> Iterator
                         yield CONCEPT_PREFIX + key, surface
 
 
-def _english_concepts(stems: list[tuple[str, str]]) -> Iterator[tuple[str, str]]:
-    """Concepts spelled by single stems or by adjacent stems (``machin_learn``)."""
+def _english_phrases(stems: list[tuple[str, str]]) -> Iterator[tuple[str, str]]:
+    """Multi-word concepts spelled by adjacent stems (``machin_learn``)."""
     gl = default_glossary()
     keys, longest = gl.keys, gl.max_key_words
-    for i in range(len(stems)):
-        for n in range(1, min(longest, len(stems) - i) + 1):
+    for i in range(len(stems) - 1):
+        for n in range(2, min(longest, len(stems) - i) + 1):
             key = "_".join(s for s, _ in stems[i : i + n])
             if key in keys:
                 yield CONCEPT_PREFIX + key, " ".join(w for _, w in stems[i : i + n])
@@ -153,6 +155,7 @@ def analyze_with_surface(
     ngrams: tuple[int, int] = (1, 2),
     word_bigrams: bool = False,
     concepts: bool = True,
+    word_concept_repeat: int = 4,
 ) -> list[tuple[str, str]]:
     """Features of one field's text, each paired with the original words that produced it.
 
@@ -162,6 +165,11 @@ def analyze_with_surface(
     ngrams : (min, max) length of Han character n-grams.
     word_bigrams : also emit adjacent stem pairs ``"a b"`` within a Latin stretch.
     concepts : emit bilingual glossary concepts (``CONCEPT_PREFIX + key``).
+    word_concept_repeat : how many times an English word that *is* a glossary concept emits that
+        concept instead of its stem.  The engine counts every concept occurrence at the config's
+        ``concept_weight``; repeating ``1 / concept_weight`` times gives such a word exactly the
+        weight of a plain stem, so English-to-English matching is unchanged while Chinese words
+        (which add concepts on top of their character n-grams) bridge at the lower weight.
     """
     if not isinstance(text, str) or not text:
         return []
@@ -173,31 +181,33 @@ def analyze_with_surface(
         if latin is not None:
             stretch.extend(_latin_tokens(latin))
             continue
-        _flush(stretch, out, word_bigrams, concepts)
+        _flush(stretch, out, word_bigrams, concepts, word_concept_repeat)
         out.extend(_han_features(han, ngrams, concepts))
-    _flush(stretch, out, word_bigrams, concepts)
+    _flush(stretch, out, word_bigrams, concepts, word_concept_repeat)
     return out
 
 
-def _flush(stretch: list, out: list, word_bigrams: bool, concepts: bool) -> None:
+def _flush(stretch: list, out: list, word_bigrams: bool, concepts: bool, repeat: int) -> None:
+    """Emit the features of a stretch of consecutive Latin words, then empty it."""
     if not stretch:
         return
-    out.extend(stretch)
+    if concepts:
+        keys = default_glossary().keys
+        for stem, surface in stretch:
+            if stem in keys:
+                out.extend([(CONCEPT_PREFIX + stem, surface)] * repeat)
+            else:
+                out.append((stem, surface))
+        out.extend(_english_phrases(stretch))
+    else:
+        out.extend(stretch)
     if word_bigrams:
         out.extend(
             (f"{a} {b}", f"{sa} {sb}") for (a, sa), (b, sb) in zip(stretch, stretch[1:], strict=False)
         )
-    if concepts:
-        out.extend(_english_concepts(stretch))
     stretch.clear()
 
 
-def analyze(
-    text: str,
-    *,
-    ngrams: tuple[int, int] = (1, 2),
-    word_bigrams: bool = False,
-    concepts: bool = True,
-) -> list[str]:
-    """Features of one field's text (see :func:`analyze_with_surface`), without surfaces."""
-    return [f for f, _ in analyze_with_surface(text, ngrams=ngrams, word_bigrams=word_bigrams, concepts=concepts)]
+def analyze(text: str, **options) -> list[str]:
+    """Features of one field's text (see :func:`analyze_with_surface` for the options)."""
+    return [feature for feature, _ in analyze_with_surface(text, **options)]

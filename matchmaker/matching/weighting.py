@@ -1,8 +1,9 @@
 """Term weighting whose score is a plain sparse dot product.
 
 BM25's per-document part (idf, tf saturation, length normalisation) is folded into the document
-vector once, at indexing time; the query vector carries only the query's own term counts.  So
-``score = query_vec · doc_vec`` equals Okapi BM25 and the index can be term-first (inverted).
+vector once, at indexing time; the query vector carries the query's own term counts, saturated
+the same way (BM25's k3 = k1), so a word repeated in a long query does not swamp the others.
+``score = query_vec · doc_vec`` and the index can be term-first (inverted).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ class TermWeighting:
     n_docs_ : number of documents seen by ``fit``.
     """
 
-    def __init__(self, k1: float = 1.2, b: float = 0.75) -> None:
+    def __init__(self, k1: float = 1.6, b: float = 0.75) -> None:
         self.k1 = k1
         self.b = b
 
@@ -60,7 +61,10 @@ class TermWeighting:
         """Document vectors (default) or query vectors whose dot product is the BM25 score."""
         self._check_fitted()
         counts = sp.csr_matrix(counts, dtype=np.float64, copy=True)
-        if query or counts.nnz == 0:
+        if counts.nnz == 0:
+            return counts
+        if query:
+            counts.data = counts.data * (self.k1 + 1.0) / (counts.data + self.k1)
             return counts
         lengths = np.asarray(counts.sum(axis=1)).ravel()
         norm = self.k1 * (1.0 - self.b + self.b * lengths / self.avgdl_)
