@@ -192,6 +192,9 @@ def test_charts_are_accessible_svg_with_a_bar_and_a_number_per_value(client, sce
     assert _texts(by_month, "label") == ["2026-01", "2026-02"]
     assert len([r for r in by_month.iter(f"{SVG}rect") if "bar" in r.get("class").split()]) == 2 * 4
     assert _texts(charts["chart-funnel-by-sector"], "label") == ["New energy & storage", "Advanced materials"]
+    by_sector = charts["chart-funnel-by-sector"]  # nested bars: each row lists its stages' numbers in order
+    assert _texts(by_sector, "value") == ["3 · 1 · 0 · 0", "3 · 2 · 1 · 1"]
+    assert len([r for r in by_sector.iter(f"{SVG}rect") if "bar" in r.get("class").split()]) == 2 * 4
     assert len(list(charts["chart-decision-time"].iter(f"{SVG}circle"))) == 2
 
 

@@ -83,11 +83,14 @@ def _stage_series(counts: list[list[int]]) -> list[charts.Series]:
 
 
 def _split_table(name: str, heading: str, key_columns: list[str], key_labels: list[str],
-                 keyed: list[tuple[list, list[int]]], desc: str) -> Table:
-    """A funnel split: one row per key (its columns first), then the four stage counts."""
-    categories = [str(keys[-1]) for keys, _counts in keyed]
+                 keyed: list[tuple[list, list[int]]], desc: str, names: list[str] | None = None) -> Table:
+    """A funnel split: one row per key (its columns first), then the four stage counts.
+
+    The chart draws each key's stages as nested bars, labelled with `names` (else the last key column).
+    """
+    categories = names or [str(keys[-1]) for keys, _counts in keyed]
     series = _stage_series([counts for _keys, counts in keyed])
-    chart = charts.bar_chart(f"chart-{name}", heading, desc, categories, series)
+    chart = charts.bar_chart(f"chart-{name}", heading, desc, categories, series, nested=True)
     return Table(name, heading, key_columns + [str(s) for s in STAGES], key_labels + stage_labels(),
                  [keys + counts for keys, counts in keyed], chart)
 
@@ -123,13 +126,16 @@ def funnel_by_sector(figures: Figures) -> Table:
 
 
 def funnel_by_institution(figures: Figures) -> Table:
-    report = figures.funnel
-    names = {org_id: org.display_name(current_locale()) for org_id, org in report.institution_names.items()}
+    report, locale = figures.funnel, current_locale()
+    orgs = report.institution_names
+    names = {org_id: org.display_name(locale) for org_id, org in orgs.items()}
     order = sorted(report.by_institution, key=lambda org: (-report.by_institution[org][0], names[org]))
     keyed = [([org_id, names[org_id]], report.by_institution[org_id]) for org_id in order]
+    shown = order[:CHART_INSTITUTIONS]
     table = _split_table("funnel-by-institution", _("Funnel by institution"),
                          ["institution_id", "institution"], [_("Institution")], keyed[:CHART_INSTITUTIONS],
-                         _("Matches per stage, by the organisation that posted the research result."))
+                         _("Matches per stage, by the organisation that posted the research result."),
+                         names=[orgs[org_id].short_name or names[org_id] for org_id in shown])
     table.rows = [keys + counts for keys, counts in keyed]
     if len(keyed) > CHART_INSTITUTIONS:
         table.note = _("The chart shows the %(n)d institutions with the most suggestions; the table and "

@@ -18,13 +18,13 @@ Number = float | int | None
 WIDTH = 720
 LABEL_WIDTH = 210  # room for a category label on the left of the bars
 VALUE_ROOM = 64  # room for the number printed after the longest bar
+NESTED_VALUE_ROOM = 190  # room for four numbers after a nested row
 BAR = 18
 BAR_GAP = 3
 GROUP_GAP = 14
 LEGEND = 30
 TICKS = 4  # gridlines above zero on a line chart
 MAX_POINT_VALUES = 24
-MAX_LABEL = 30  # characters; longer labels are cut, their full text stays in the tooltip
 
 
 @dataclass(frozen=True)
@@ -44,15 +44,18 @@ def _fmt(value: float) -> str:
 
 
 def _label(label: str) -> str:
-    """The label, cut to `MAX_LABEL` characters; a cut one keeps its full text as a tooltip."""
-    if len(label) <= MAX_LABEL:
+    """The label, cut to fit left of the bars; a cut one keeps its full text as a tooltip."""
+    if _text_width(label) <= LABEL_WIDTH - 14:
         return _text(label)
-    return f"{_text(label[: MAX_LABEL - 1])}…<title>{_text(label)}</title>"
+    cut = label
+    while cut and _text_width(cut + "…") > LABEL_WIDTH - 14:
+        cut = cut[:-1]
+    return f"{_text(cut.rstrip())}…<title>{_text(label)}</title>"
 
 
 def _text_width(text: str) -> float:
-    """A rough width in pixels at the legend's size: CJK characters are about twice as wide."""
-    return sum(13 if ord(char) > 0x2E80 else 7.5 for char in text)
+    """A generous width in pixels at 13px: CJK characters are about twice as wide as Latin ones."""
+    return sum(13.5 if ord(char) > 0x2E80 else 7.8 for char in text)
 
 
 def _nice_step(value: float) -> float:
@@ -87,39 +90,59 @@ def _legend(series: Sequence[Series]) -> list[str]:
 
 
 def bar_chart(chart_id: str, title: str, desc: str, categories: Sequence[str], series: Sequence[Series],
-              fmt: Callable[[float], str] = _fmt, colour_by_category: bool = False) -> Markup:
-    """Grouped horizontal bars: one group per category, one bar per series, the number after each bar.
+              fmt: Callable[[float], str] = _fmt, colour_by_category: bool = False,
+              nested: bool = False) -> Markup:
+    """Horizontal bars on one scale from zero, one group per category, the numbers after the bars.
 
-    Bars share one scale starting at zero; a zero or missing value draws a zero-width bar, so each
-    group always holds ``len(series)`` bars. `colour_by_category` gives a single series one colour per
-    category (the funnel's stages keep the colours they have in the grouped charts).
+    Each group holds ``len(series)`` bars (a zero or missing value draws a zero-width one). Grouped,
+    the bars stand one under the other, each followed by its number. `nested` is for series that
+    contain each other (a funnel: every agreed match was connected, every connected one introduced):
+    the bars overlap on one row, widest behind, and one label after them lists the numbers in series
+    order. `colour_by_category` gives a single series one colour per category.
     """
+    rows = 1 if nested else len(series)
     top = LEGEND if len(series) > 1 else 8
-    group = len(series) * (BAR + BAR_GAP) - BAR_GAP
-    height = top + len(categories) * (group + GROUP_GAP) + 8
+    group = rows * (BAR + BAR_GAP) - BAR_GAP
+    gap = GROUP_GAP // 2 if nested else GROUP_GAP
+    height = top + len(categories) * (group + gap) + 8
     peak = max((v for s in series for v in s.values if v), default=0)
-    scale = (WIDTH - LABEL_WIDTH - VALUE_ROOM) / (peak or 1)
+    scale = (WIDTH - LABEL_WIDTH - (NESTED_VALUE_ROOM if nested else VALUE_ROOM)) / (peak or 1)
     parts = _open(chart_id, title, desc, height, "bars") + _legend(series)
     parts.append(f'<line class="axis" x1="{LABEL_WIDTH}" y1="{top - 4}" x2="{LABEL_WIDTH}" '
                  f'y2="{_fmt(height - 6)}"/>')
     for position, category in enumerate(categories):
-        y0 = top + position * (group + GROUP_GAP)
+        y0 = top + position * (group + gap)
         parts.append(f'<g class="group"><text class="label" x="{LABEL_WIDTH - 8}" '
                      f'y="{_fmt(y0 + group / 2 + 5)}">{_label(category)}</text>')
-        for index, item in enumerate(series):
-            value = item.values[position]
-            y = y0 + index * (BAR + BAR_GAP)
-            width = (value or 0) * scale
-            shown = fmt(value) if value is not None else "–"
-            tip = f"{category} · {item.name}: {shown}" if len(series) > 1 else f"{category}: {shown}"
+        values = [item.values[position] for item in series]
+        for index, (item, value) in enumerate(zip(series, values, strict=True)):
+            y = y0 if nested else y0 + index * (BAR + BAR_GAP)
+            name = f"{category} · {item.name}" if len(series) > 1 else category
             colour = position if colour_by_category else index
-            parts.append(f'<rect class="bar series-{colour}" x="{LABEL_WIDTH}" y="{y}" width="{_fmt(width)}" '
-                         f'height="{BAR}"><title>{_text(tip)}</title></rect>')
-            parts.append(f'<text class="value" x="{_fmt(LABEL_WIDTH + width + 5)}" y="{y + BAR - 4}">'
-                         f'{_text(shown)}</text>')
+            parts.append(_bar(colour, y, (value or 0) * scale, f"{name}: {_shown(value, fmt)}"))
+            if not nested:
+                parts.append(_value((value or 0) * scale, y, _text(_shown(value, fmt))))
+        if nested:
+            numbers = " · ".join(f'<tspan class="value-{index}">{_text(_shown(value, fmt))}</tspan>'
+                                 for index, value in enumerate(values))
+            parts.append(_value(max(v or 0 for v in values) * scale, y0, numbers))
         parts.append("</g>")
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 -- every text and attribute above went through _text
+
+
+def _bar(colour: int, y: float, width: float, tip: str) -> str:
+    return (f'<rect class="bar series-{colour}" x="{LABEL_WIDTH}" y="{y}" width="{_fmt(width)}" '
+            f'height="{BAR}"><title>{_text(tip)}</title></rect>')
+
+
+def _value(bar_width: float, y: float, content: str) -> str:
+    """The number(s) after a bar; `content` is already escaped markup."""
+    return f'<text class="value" x="{_fmt(LABEL_WIDTH + bar_width + 5)}" y="{y + BAR - 4}">{content}</text>'
+
+
+def _shown(value: Number, fmt: Callable[[float], str]) -> str:
+    return "–" if value is None else fmt(value)
 
 
 def _x_positions(count: int, left: float, right: float) -> list[float]:

@@ -13,8 +13,10 @@ Definitions (the dashboard's help text says the same):
   reject (→ rejected), per month of that decision (Hong Kong time). The month filter selects decisions
   made in those months.
 
-The SQL stays portable (SQLite and PostgreSQL): one row per match or decision comes back and Python
-buckets it by Hong Kong month, which neither database converts the same way.
+The database does the grouping. Hong Kong months and day differences are the two things SQLite and
+PostgreSQL spell differently, so each is a small construct compiled per dialect (`hk_month`,
+`days_between`); the rest is plain SQLAlchemy. Medians are taken in Python (SQLite has no
+percentile function) over one number per decision.
 """
 
 from __future__ import annotations
