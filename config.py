@@ -79,7 +79,7 @@ class Config:
 
     POSTINGS_PER_PAGE = 20
     MATCH_TOP_N = env_int("MATCH_TOP_N", 20)
-    MATCH_MIN_SCORE = float(os.environ.get("MATCH_MIN_SCORE") or 1.0)
+    MATCH_MIN_SCORE = float(os.environ.get("MATCH_MIN_SCORE") or 0.05)  # similarity 0–1; see services/matching
     HSTS = False
 
 

@@ -235,21 +235,39 @@ class MatchingEngine:
         self._check_fitted()
         return rank_many(self, list(queries), kind, top_n, explain_top, n_jobs)
 
+    def self_score(self, query: Record | str) -> float:
+        """The score ``query`` would get against a copy of itself indexed now.
+
+        Dividing a suggestion's score by it gives a similarity near [0, 1] that is comparable across
+        queries of different lengths and languages (raw BM25-family scores grow with the query).
+        """
+        self._check_fitted()
+        cols, counts = self._query_counts(self._query_features(query))
+        if counts.nnz == 0:
+            return 0.0
+        as_query = self.weighting_.transform(counts, query=True)
+        as_document = self.weighting_.transform(counts)
+        return float(as_query.multiply(as_document).sum())
+
     def _query_features(self, query: Record | str) -> QueryFeatures:
         fields = query.fields if isinstance(query, Record) else {FREE_TEXT_FIELD: query}
         return QueryFeatures.of(self.config, fields)
 
-    def _query_vector(self, features: QueryFeatures) -> tuple[np.ndarray, np.ndarray]:
-        known = [
+    def _query_counts(self, features: QueryFeatures) -> tuple[np.ndarray, sp.csr_matrix]:
+        """The query's raw counts over the known vocabulary (unknown features score nothing anyway)."""
+        known = sorted(
             (c, w) for f, w in features.counts.items() if (c := self.vocabulary_.index.get(f)) is not None
-        ]
-        if not known:
-            return np.zeros(0, dtype=np.int64), np.zeros(0)
-        known.sort()
+        )
         cols = np.array([c for c, _ in known], dtype=np.int64)
         counts = sp.csr_matrix(
             ([w for _, w in known], cols, [0, len(known)]), shape=(1, len(self.vocabulary_))
         )
+        return cols, counts
+
+    def _query_vector(self, features: QueryFeatures) -> tuple[np.ndarray, np.ndarray]:
+        cols, counts = self._query_counts(features)
+        if cols.size == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
         vec = self.weighting_.transform(counts, query=True)
         vec.sort_indices()
         return vec.indices.astype(np.int64), vec.data.astype(np.float64)

@@ -1,11 +1,14 @@
 """Suggestions: turning the engine's ranking into `Match` rows, under the rules the engine does not know.
 
 Rules applied here: only live postings (published, not expired) on both sides, never two postings of the
-same organisation, the best `MATCH_TOP_N` above `MATCH_MIN_SCORE`. Decided matches are never touched by
+same organisation, the best `MATCH_TOP_N` whose similarity (the score over the posting's score
+against itself) reaches `MATCH_MIN_SCORE`. Decided matches are never touched by
 a refresh; open ones are withdrawn when a posting is archived or expires.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import sqlalchemy as sa
 from flask import current_app
@@ -45,12 +48,20 @@ def candidates_for(posting) -> list:
     """The engine's suggestions for `posting` that pass the service's rules, best first."""
     config = current_app.config
     other = OTHER[posting.KIND]
+    record = index.record_for(posting)
     with index.lock():
         engine = index.current_engine()
-        ranked = engine.rank(index.record_for(posting), kind=other.KIND, top_n=config["MATCH_TOP_N"],
+        ranked = engine.rank(record, kind=other.KIND, top_n=config["MATCH_TOP_N"],
                              exclude=_same_organisation_ids(posting))
+        ceiling = engine.self_score(record)
     live = _live_ids(other, [s.id for s in ranked])
-    return [s for s in ranked if s.id in live and s.score >= config["MATCH_MIN_SCORE"]]
+    scored = [replace(s, score=similarity(s.score, ceiling)) for s in ranked if s.id in live]
+    return [s for s in scored if s.score >= config["MATCH_MIN_SCORE"]]
+
+
+def similarity(score: float, ceiling: float) -> float:
+    """The engine's score as a share of what the posting would score against itself (0–1)."""
+    return min(1.0, score / ceiling) if ceiling > 0 else 0.0
 
 
 def _upsert(posting, suggestion, rank: int) -> Match | None:

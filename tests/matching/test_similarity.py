@@ -1,0 +1,35 @@
+"""`MatchingEngine.self_score`: the ceiling that turns raw scores into comparable similarities."""
+
+from __future__ import annotations
+
+import pytest
+
+from matchmaker.matching import MatchingEngine, Record
+
+CORPUS = [
+    Record("result", "a", {"title": "Graphene battery", "summary": "A graphene battery that charges fast."}),
+    Record("result", "b", {"title": "Solar cell", "summary": "Perovskite tandem solar cell."}),
+    Record("result", "c", {"title": "Fall detection radar", "summary": "Millimetre-wave radar for elderly homes."}),
+]
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return MatchingEngine().fit(CORPUS)
+
+
+def test_a_copy_of_a_document_scores_its_self_score(engine):
+    query = Record("need", 1, dict(CORPUS[0].fields))
+    best = engine.rank(query, kind="result")[0]
+    assert best.id == "a"
+    assert best.score == pytest.approx(engine.self_score(query), rel=1e-6)
+
+
+@pytest.mark.parametrize("short,long", [("graphene battery", "graphene battery fast charging phones tablets"),
+                                        ("solar", "solar cell perovskite tandem efficiency")])
+def test_longer_queries_have_higher_ceilings_so_raw_scores_are_not_comparable(engine, short, long):
+    assert engine.self_score(long) > engine.self_score(short) > 0
+
+
+def test_unknown_words_have_no_ceiling(engine):
+    assert engine.self_score("zzzz qqqq") == 0.0
