@@ -24,11 +24,16 @@ def _number(name: str, cast):
         return None
 
 
+def _percent(name: str) -> float | None:
+    value = _number(name, float)
+    return None if value is None else value / 100
+
+
 def read_filters() -> matches.QueueFilters:
     state = request.args.get("state", "suggested")
     return matches.QueueFilters(
         sector=request.args.get("sector", ""), institution=_number("institution", int),
-        region=request.args.get("region", ""), min_score=_number("min_score", float),
+        region=request.args.get("region", ""), min_score=_percent("min_score"),
         max_age_days=_number("max_age_days", int),
         state=state if state in taxonomy.MATCH_STATES else "suggested")
 
