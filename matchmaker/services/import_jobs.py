@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from matchmaker.extensions import db
 from matchmaker.models import ImportJob, JobState, Organisation, User
 from matchmaker.models.base import utcnow
+from matchmaker.models.postings import Status
 from matchmaker.services import imports, postings
 from matchmaker.services.errors import Forbidden, InvalidInput, NotFound
 from matchmaker.services.spreadsheets import read_table
@@ -49,7 +50,7 @@ def dry_run(user: User, organisation: Organisation, kind: str, data: bytes, file
     check_may_import(user, organisation)
     if kind not in KINDS:
         raise InvalidInput(_("Choose a value from the list."), field="kind")
-    plan = imports.check(read_table(data, encoding, max_rows()), kind, organisation)
+    plan = imports.check(read_table(data, encoding, max_rows()), kind, organisation, user)
     db.session.rollback()  # the check only read; keep the session clean for the job row
     if plan.problems:
         return plan, None
@@ -87,12 +88,14 @@ def confirm(job: ImportJob, user: User) -> imports.Plan:
         raise InvalidInput(_("This import has already been done."), field="file")
     check_may_import(user, job.organisation)
     plan = imports.check(read_table(job.payload, job.encoding or "auto", max_rows()), job.kind,
-                         job.organisation)
+                         job.organisation, user)
     if plan.problems:
         db.session.rollback()
         return plan
     imported = imports.apply(plan, user)
-    job.posting_ids = [posting.id for posting in imported]
+    # New drafts have nothing to match; an updated posting may have gained or lost suggestions.
+    job.posting_ids = [posting.id for posting, row in zip(imported, plan.rows)
+                       if posting.status == Status.PUBLISHED or row.existing is not None]
     job.rows, job.created, job.updated = len(plan.rows), plan.created, plan.updated
     job.payload, job.state, job.matched = None, JobState.MATCHING, 0
     db.session.commit()

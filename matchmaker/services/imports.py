@@ -83,14 +83,18 @@ class Plan:
         return len(self.rows) - self.created
 
 
-def check(table: Table, kind: str, organisation: Organisation) -> Plan:
-    """The dry run: every problem of every row, and what applying the file would do. Writes nothing."""
+def check(table: Table, kind: str, organisation: Organisation, importer: User) -> Plan:
+    """The dry run: every problem of every row, and what applying the file would do. Writes nothing.
+
+    `owner_email` may name an active poster of that kind in the organisation, the posting's current
+    owner (so an export imports again) or the importer.
+    """
     plan = Plan(kind, organisation, table.encoding)
     columns = [name.strip().lower() for name in table.header]
     plan.problems.extend(_header_problems(columns, kind))
     if plan.problems:
         return plan
-    checker = _RowChecker(kind, organisation, columns, table)
+    checker = _RowChecker(kind, organisation, columns, table, importer)
     for number, cells in table.rows:
         checker.check(number, cells, plan)
     return plan
@@ -114,7 +118,8 @@ def _header_problems(columns: list[str], kind: str) -> list[Problem]:
 class _RowChecker:
     """Checks rows one by one against one reusable form and prefetched postings and owners."""
 
-    def __init__(self, kind: str, organisation: Organisation, columns: list[str], table: Table):
+    def __init__(self, kind: str, organisation: Organisation, columns: list[str], table: Table,
+                 importer: User):
         from matchmaker.postings.forms import NeedForm, ResultForm
 
         self.kind, self.organisation, self.columns = kind, organisation, columns
@@ -124,6 +129,7 @@ class _RowChecker:
         emails = {User.normalise_email(self._cell(cells, "owner_email")) for _n, cells in table.rows}
         self.existing = _existing_postings(kind, organisation, refs - {""})
         self.owners = _owners(kind, organisation, emails - {""})
+        self.owners[importer.email] = importer
         self.seen: dict[str, int] = {}
         self.codes = {name: _code_lookup(vocabulary) for name, vocabulary in CODED.items()}
 
@@ -136,7 +142,7 @@ class _RowChecker:
     def check(self, number: int, cells: list[str], plan: Plan) -> None:
         problems: list[Problem] = []
         ref = self._reference(number, cells, problems)
-        owner = self._owner(number, cells, problems)
+        owner = self._owner(number, cells, self.existing.get(ref), problems)
         status = self._status(number, cells, problems)
         data = self._fields(number, cells, problems)
         plan.problems.extend(problems)
@@ -160,10 +166,12 @@ class _RowChecker:
             self.seen[ref] = number
         return ref
 
-    def _owner(self, number: int, cells: list[str], problems: list[Problem]) -> User | None:
+    def _owner(self, number: int, cells: list[str], existing, problems: list[Problem]) -> User | None:
         email = User.normalise_email(self._cell(cells, "owner_email"))
         if not email:
             return None
+        if existing is not None and existing.owner.email == email:
+            return existing.owner
         owner = self.owners.get(email)
         if owner is None:
             problems.append(Problem(number, "owner_email", _("Owner's email"), _(

@@ -34,9 +34,12 @@ def upload():
     form = ImportForm(import_jobs.organisations_for(current_user))
     if not form.organisation.choices:
         abort(403)  # a reviewer attached to no organisation has nothing to import into
+    if not current_user.is_admin:
+        del form.organisation  # a reviewer imports into their own organisation, never another
     if not form.validate_on_submit():
         return _upload_page(form, None, 400 if form.errors else 200)
-    organisation = db.session.get(Organisation, form.organisation.data)
+    organisation = (db.session.get(Organisation, form.organisation.data) if current_user.is_admin
+                    else current_user.organisation)
     data = form.file.data.read()
     try:
         plan, job = import_jobs.dry_run(current_user, organisation, form.kind.data, data,
