@@ -140,3 +140,10 @@ def test_a_hidden_need_keeps_the_explanation_from_the_result_side(app, cast):
     seen_by_result = cast["researcher"].get(f"/matches/{match['id']}").get_json()
     assert seen_by_result["explanation"] is None and seen_by_result["contacts"] is None
     assert cast["enterprise"].get(f"/matches/{match['id']}").get_json()["explanation"]
+
+
+@pytest.mark.parametrize("match_id", [999999, 2**31, 10**21])
+def test_unknown_or_out_of_range_match_ids_are_404(cast, match_id):
+    assert cast["reviewer"].get(f"/matches/{match_id}").status_code == 404
+    response = cast["researcher"].post(f"/matches/{match_id}/response", json={"answer": "interested"})
+    assert response.status_code == 404 and response.is_json

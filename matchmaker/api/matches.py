@@ -7,6 +7,7 @@ postings, never a raw suggestion (ARCHITECTURE.md invariant 4) — the rule `ser
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import abort
 
 from matchmaker.access import roles, signed_in
 from matchmaker.api import bp, schemas, serialize
@@ -17,6 +18,14 @@ from matchmaker.models.matches import VISIBLE_TO_POSTERS
 from matchmaker.services import matches, notifications, pipeline
 
 TAG = "Matches"
+
+
+def _load(match_id: int, user) -> Match:
+    """The match if `user` may see it. Ids past PostgreSQL's integer range are simply unknown (404), not a
+    database error: the service looks them up as they come."""
+    if not 0 < match_id <= schemas.MAX_ID:
+        abort(404)
+    return matches.get_match(match_id, user)
 
 
 def _visible_matches(user, query: dict) -> sa.Select:
@@ -54,7 +63,7 @@ def list_matches(query):
                     "sides said interested, the contacts. 404 for a match the caller may not know about.")
 def get_match(match_id: int):
     user = require_user()
-    return serialize.match_detail(matches.get_match(match_id, user), user)
+    return serialize.match_detail(_load(match_id, user), user)
 
 
 @bp.post("/matches/<int:match_id>/decision", endpoint="match_decide")
@@ -67,7 +76,7 @@ def get_match(match_id: int):
                     "and the match's state now. Rejecting needs a `reason` code (see the taxonomy).")
 def decide(match_id: int, data):
     user = require_user()
-    match = matches.get_match(match_id, user)
+    match = _load(match_id, user)
     if data["decision"] == "approve":
         pipeline.approve(match, user, data["version"], data["note"])
     else:
@@ -84,7 +93,7 @@ def decide(match_id: int, data):
                     "revealed); `declined` closes the match. 409 when already answered or no longer open.")
 def respond(match_id: int, data):
     user = require_user()
-    match = matches.get_match(match_id, user)
+    match = _load(match_id, user)
     pipeline.respond(match, user, data["answer"], data["message"])
     return serialize.match_detail(match, user)
 
