@@ -58,6 +58,8 @@ def authenticate() -> None:
         token = _token()
         if token is None:
             abort(401)
+        # Flask-Login's way to make `current_user` this user for one request; login_user() would also
+        # write the session cookie, and a token call must leave no session behind.
         current_app.login_manager._update_request_context_with_user(token.user)
         tokens.touch(token)
         return
