@@ -175,6 +175,24 @@ def test_session_cookie_changes_at_login(client, auth, make):
     assert after and after != before
 
 
+def test_nothing_from_the_session_before_login_survives_it(app, make):
+    """A CSRF token handed out before sign-in (to a visitor or a planted session) is dead after it."""
+    import re
+
+    user = make.user("researcher")
+    browser = app.test_client()
+    page = browser.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    response = browser.post("/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token},
+                            no_csrf=True)
+    assert response.status_code == 302
+    from tests.factories import result_form
+
+    stale = browser.post("/results/new", data={**result_form(), "csrf_token": token}, no_csrf=True)
+    assert stale.status_code == 400
+    assert browser.post("/results/new", data=result_form()).status_code == 302  # a fresh token works
+
+
 def test_a_cookie_copied_before_logout_is_refused_after_it(app, client, auth, make):
     user = make.user("researcher")
     auth.login(user.email)
@@ -367,6 +385,15 @@ def test_the_account_limit_holds_across_clients_and_email_case(app, make):
         email = user.email.upper() if n % 2 else user.email
         statuses.append(AuthLogin(app.test_client()).login(email, f"wrong {n} password").status_code)
     assert statuses == [401] * 5 + [429]
+
+
+def test_one_address_trying_many_accounts_is_slowed(app, make):
+    emails = [make.user("researcher").email for _ in range(5)]
+    client = app.test_client()
+    statuses = [AuthLogin(client).login(email, f"wrong {n} password").status_code
+                for email in emails for n in range(4)]
+    assert statuses == [401] * 20
+    assert AuthLogin(client).login(make.user("researcher").email, "still wrong!!").status_code == 429
 
 
 def test_successful_logins_do_not_count(client, auth, make):
