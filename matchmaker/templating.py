@@ -23,9 +23,16 @@ def explanation_terms(explanation: list[dict] | None, side: str) -> list[str]:
     return [term for item in explanation or [] for term in item.get(f"{side}_terms", [])]
 
 
+def posting_guidance(posting) -> dict:
+    from matchmaker.services.guidance import for_owner
+
+    return for_owner(posting)
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(highlight)
     app.add_template_global(explanation_terms)
+    app.add_template_global(posting_guidance)
 
     @app.context_processor
     def inject_unread():

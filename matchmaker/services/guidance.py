@@ -1,0 +1,83 @@
+"""Helping posters write postings that match well: a completeness meter with concrete hints."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+_HAN = re.compile(r"[\u3400-\u9fff]")
+_WORD = re.compile(r"[A-Za-z0-9]+")
+SHORT_TEXT = 40  # below this many words (a Chinese character counts as half a word) a text says too little
+
+
+@dataclass(frozen=True)
+class Completeness:
+    percent: int
+    hints: list[str]
+
+
+def text_size(text: str | None) -> float:
+    """Roughly the number of words, counting two Chinese characters as one word."""
+    text = text or ""
+    return len(_WORD.findall(text)) + len(_HAN.findall(text)) / 2
+
+
+def _checks(kind: str, posting) -> list[tuple[bool, object]]:
+    """(passed, hint) pairs; each failing check costs the same share of the meter."""
+    get = lambda name: getattr(posting, name, None)  # noqa: E731
+    checks = [(len(get("keywords") or []) >= 3, _l("Add at least three keywords, in every language you expect."))]
+    if kind == "result":
+        checks += [
+            (text_size(get("summary")) >= SHORT_TEXT, _l("Say more in the summary: what it does and how well.")),
+            (bool(get("trl")), _l("Give the technology readiness level (TRL).")),
+            (get("ip_status") not in (None, "", "none"), _l("State the IP protection (patent, know-how…).")),
+            (bool(get("details")), _l("Add details: method, performance figures, what a partner gets.")),
+            (bool(get("cooperation_modes")), _l("Choose the cooperation modes you offer.")),
+        ]
+    else:
+        checks += [
+            (text_size(get("description")) >= SHORT_TEXT,
+             _l("Describe the problem in more depth: where it bites and what success looks like.")),
+            (bool(get("budget_min") or get("budget_max")), _l("Give a budget range.")),
+            (bool(get("deadline")), _l("Set a deadline.")),
+            (bool(get("min_trl")), _l("Say the lowest TRL you can work with.")),
+            (bool(get("cooperation_modes")), _l("Choose the cooperation modes you want.")),
+        ]
+    return checks
+
+
+def completeness(kind: str, posting) -> Completeness:
+    """How complete a posting (or the form data of one) is, and what to add, most useful first."""
+    checks = _checks(kind, posting)
+    passed = sum(1 for ok, _hint in checks if ok)
+    return Completeness(round(100 * passed / len(checks)), [str(hint) for ok, hint in checks if not ok])
+
+
+DUPLICATE_SIMILARITY = 0.5
+
+
+def possible_duplicates(posting, limit: int = 3) -> list[tuple[object, float]]:
+    """Published postings of the same kind that read much like this one, with their similarity."""
+    from matchmaker.extensions import db
+    from matchmaker.services import index
+    from matchmaker.services.matching import similarity
+
+    record = index.record_for(posting)
+    with index.lock():
+        engine = index.current_engine()
+        ranked = engine.rank(record, kind=posting.KIND, top_n=limit, explain_top=0)
+        ceiling = engine.self_score(record)
+    found = []
+    for suggestion in ranked:
+        share = similarity(suggestion.score, ceiling)
+        other = db.session.get(type(posting), suggestion.id)
+        if share >= DUPLICATE_SIMILARITY and other is not None:
+            found.append((other, share))
+    return found
+
+
+def for_owner(posting) -> dict:
+    """What the owner's page shows before publishing: the meter, its hints and look-alikes."""
+    return {"completeness": completeness(posting.KIND, posting), "duplicates": possible_duplicates(posting)}
