@@ -154,7 +154,9 @@ def evaluate(folder: str | Path, split: str = "dev") -> dict:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m matchmaker.matching.evaluate", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m matchmaker.matching.evaluate", description="Measure the default engine."
+    )
     parser.add_argument("dataset_dir", help="folder with corpus.jsonl, queries.jsonl, qrels/SPLIT.tsv")
     parser.add_argument("--split", default="dev", help="qrels file name without .tsv (default: dev)")
     args = parser.parse_args(argv)

@@ -118,10 +118,8 @@ def _latin_tokens(raw: str) -> tuple[tuple[str, str], ...]:
 def _han_features(raw: str, ngrams: tuple[int, int], concepts: bool) -> Iterator[tuple[str, str]]:
     """Character n-grams and dictionary concepts of one Han run, each with its original surface."""
     run = normalize(raw)
-    if len(run) != len(raw):  # vocabulary mapping changed the length: positions no longer align
-        raw_at = None
-    else:
-        raw_at = raw
+    # When folding changed the length (演算法 → 算法) positions no longer align: show the whole run.
+    raw_at = raw if len(run) == len(raw) else None
     lo, hi = ngrams
     for n in range(lo, hi + 1):
         for i in range(len(run) - n + 1):
@@ -202,9 +200,7 @@ def _flush(stretch: list, out: list, word_bigrams: bool, concepts: bool, repeat:
     else:
         out.extend(stretch)
     if word_bigrams:
-        out.extend(
-            (f"{a} {b}", f"{sa} {sb}") for (a, sa), (b, sb) in zip(stretch, stretch[1:], strict=False)
-        )
+        out.extend((f"{a} {b}", f"{sa} {sb}") for (a, sa), (b, sb) in zip(stretch, stretch[1:], strict=False))
     stretch.clear()
 
 
