@@ -37,6 +37,7 @@ def test_sign_in_gives_a_token_stored_only_as_its_sha256(app, make):
         assert all(token not in str(value) for value in vars(rows[0]).values())
     me = ApiClient(app, token).get("/me")
     assert me.status_code == 200 and me.get_json()["email"] == user.email
+    assert "Set-Cookie" not in me.headers  # a token call leaves no session behind
 
 
 def test_wrong_password_is_401_then_the_account_is_rate_limited(app, make):
