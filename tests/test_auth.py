@@ -25,7 +25,8 @@ def _user(app, email: str) -> dict | None:
 
 def _companies(app) -> list[str]:
     with app.app_context():
-        return list(db.session.scalars(sa.select(Organisation.name_en).where(Organisation.kind == "enterprise")))
+        query = sa.select(Organisation.name_en).where(Organisation.kind == "enterprise")
+        return list(db.session.scalars(query))
 
 
 def _signup(client, **fields):

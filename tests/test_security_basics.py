@@ -1,4 +1,4 @@
-"""Security basics across the whole app: CSRF, escaping, headers, charsets, request size, errors, access rules.
+"""Security basics across the app: CSRF, escaping, headers, charsets, request size, errors, access rules.
 
 The walks read `app.url_map`, so a route added later is covered without touching this file.
 """
@@ -111,7 +111,7 @@ def test_stored_markup_in_a_title_renders_escaped(app, make, auth):
         page = response.get_data(as_text=True)
         assert response.status_code == 200, name
         assert XSS not in page, name
-        assert XSS_ESCAPED in page or "&lt;img src=x onerror=alert(1)&gt;" in page.replace("&#34;", '"'), name
+        assert XSS_ESCAPED in page, name
 
 
 def test_markup_in_a_display_name_renders_escaped(app, make, auth):
@@ -207,8 +207,8 @@ def test_every_page_declares_utf8(app, make, role):
 def test_one_byte_over_the_limit_is_413(app, client):
     limit = app.config["MAX_CONTENT_LENGTH"]
     assert limit
-    over = client.post("/login", data="e=" + "x" * (limit - 1), content_type="application/x-www-form-urlencoded",
-                       no_csrf=True)
+    over = client.post("/login", data="e=" + "x" * (limit - 1),
+                       content_type="application/x-www-form-urlencoded", no_csrf=True)
     assert over.status_code == 413
     assert "too large" in over.get_data(as_text=True)
     at_limit = client.post("/login", data="e=" + "x" * (limit - 2),

@@ -28,7 +28,8 @@ NEED_CASES = [
     ("currency", "EUR"), ("currency", ""), ("min_trl", "10"), ("deadline", "2030-02-30"),
     ("deadline", "next week"), ("cooperation_modes", ["spin_off", "bribery"]),
 ]
-RESULT_TEXT_FIELDS = ("title", "summary", "details", "keywords", "patent_numbers", "inventors", "contact_email")
+RESULT_TEXT_FIELDS = ("title", "summary", "details", "keywords", "patent_numbers", "inventors",
+                      "contact_email")
 NEED_TEXT_FIELDS = ("title", "description", "keywords")
 CONTROLS = ["\x00", "\x01", "\x07", "\x08", "\x0b", "\x1b", "\x7f", "\x85", "\x9f"]
 

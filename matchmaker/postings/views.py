@@ -69,6 +69,39 @@ def load_or_abort(kind: str, posting_id: int, for_edit: bool = False):
         abort(error.status)
 
 
+def _form_page(bp_name: str, kind: str, form, posting, status: int | None = None):
+    code = status or (400 if form.errors else 200)
+    return render_template(f"{bp_name}/form.html", form=form, posting=posting, kind=kind), code
+
+
+def _save(bp_name: str, kind: str, form, posting):
+    """Save a validated form; a rule the service enforces comes back as an error on its field."""
+    try:
+        posting_after = postings.save_posting(kind, current_user, form.to_data(), posting)
+    except InvalidInput as error:
+        form[error.field].errors.append(error.message)
+        return _form_page(bp_name, kind, form, posting, 400)
+    except DomainError as error:
+        abort(error.status)
+    flash(_("Saved."), "success")
+    return redirect(url_for(f"{bp_name}.detail", posting_id=posting_after.id))
+
+
+def _change_status(bp_name: str, kind: str, posting_id: int, status: Status, message: str):
+    posting = load_or_abort(kind, posting_id, for_edit=True)
+    postings.set_status(posting, current_user, status)
+    flash(message, "success")
+    return redirect(url_for(f"{bp_name}.detail", posting_id=posting.id))
+
+
+def _may_see_confidential(kind: str, posting) -> bool:
+    return kind != "need" or postings.can_see_confidential(posting, current_user)
+
+
+def _is_staff() -> bool:
+    return current_user.is_authenticated and current_user.is_reviewer
+
+
 def register(bp: Blueprint, kind: str, form_class) -> None:
     poster_role = postings.POSTER_ROLE[kind]
     model = postings.model_for(kind)
@@ -76,7 +109,7 @@ def register(bp: Blueprint, kind: str, form_class) -> None:
     @bp.route("/")
     @public
     def index():
-        staff = current_user.is_authenticated and current_user.is_reviewer
+        staff = _is_staff()
         page = search.paginate(model, read_filters(), _page_arg(),
                                current_app.config["POSTINGS_PER_PAGE"], staff=staff)
         return render_template(f"{bp.name}/index.html", page=page, filters=read_filters(), kind=kind,
@@ -88,7 +121,7 @@ def register(bp: Blueprint, kind: str, form_class) -> None:
         posting = load_or_abort(kind, posting_id)
         return render_template(f"{bp.name}/detail.html", posting=posting, kind=kind, taxonomy=taxonomy,
                                can_edit=postings.can_edit(posting, current_user),
-                               can_see_confidential=_may_see_confidential(posting))
+                               can_see_confidential=_may_see_confidential(kind, posting))
 
     @bp.route("/new", methods=["GET", "POST"])
     @roles(poster_role)
@@ -96,9 +129,8 @@ def register(bp: Blueprint, kind: str, form_class) -> None:
     def new():
         form = form_class()
         if form.validate_on_submit():
-            return _save(form, None)
-        return render_template(f"{bp.name}/form.html", form=form, posting=None, kind=kind), \
-            400 if form.errors else 200
+            return _save(bp.name, kind, form, None)
+        return _form_page(bp.name, kind, form, None)
 
     @bp.route("/<int:posting_id>/edit", methods=["GET", "POST"])
     @signed_in
@@ -106,36 +138,15 @@ def register(bp: Blueprint, kind: str, form_class) -> None:
         posting = load_or_abort(kind, posting_id, for_edit=True)
         form = form_class(obj=posting)
         if form.validate_on_submit():
-            return _save(form, posting)
-        return render_template(f"{bp.name}/form.html", form=form, posting=posting, kind=kind), \
-            400 if form.errors else 200
+            return _save(bp.name, kind, form, posting)
+        return _form_page(bp.name, kind, form, posting)
 
     @bp.route("/<int:posting_id>/publish", methods=["POST"])
     @signed_in
     def publish(posting_id: int):
-        return _change_status(posting_id, Status.PUBLISHED, _("Published."))
+        return _change_status(bp.name, kind, posting_id, Status.PUBLISHED, _("Published."))
 
     @bp.route("/<int:posting_id>/archive", methods=["POST"])
     @signed_in
     def archive(posting_id: int):
-        return _change_status(posting_id, Status.ARCHIVED, _("Archived."))
-
-    def _save(form, posting):
-        try:
-            posting = postings.save_posting(kind, current_user, form.to_data(), posting)
-        except InvalidInput as error:
-            form[error.field].errors.append(error.message)
-            return render_template(f"{bp.name}/form.html", form=form, posting=posting, kind=kind), 400
-        except DomainError as error:
-            abort(error.status)
-        flash(_("Saved."), "success")
-        return redirect(url_for(f"{bp.name}.detail", posting_id=posting.id))
-
-    def _change_status(posting_id: int, status: Status, message: str):
-        posting = load_or_abort(kind, posting_id, for_edit=True)
-        postings.set_status(posting, current_user, status)
-        flash(message, "success")
-        return redirect(url_for(f"{bp.name}.detail", posting_id=posting.id))
-
-    def _may_see_confidential(posting) -> bool:
-        return kind != "need" or postings.can_see_confidential(posting, current_user)
+        return _change_status(bp.name, kind, posting_id, Status.ARCHIVED, _("Archived."))
