@@ -89,8 +89,8 @@ def export_lines(with_credentials: bool = False) -> Iterator[tuple[str | None, s
                                      "row": {key: _encode(value) for key, value in row.items()}})
 
 
-def _open(path: str, mode: str):
-    opener = gzip.open if path.endswith(".gz") else open
+def _open(path: str, mode: str, compressed: bool):
+    opener = gzip.open if compressed else open
     return opener(path, mode + "t", encoding="utf-8", newline="\n")
 
 
@@ -98,7 +98,7 @@ def export_to(path: str, with_credentials: bool = False) -> dict[str, int]:
     """Write the backup to `path` (gzip when it ends in .gz) atomically; returns rows per table."""
     counts: dict[str, int] = {}
     tmp = path + ".tmp"
-    with _open(tmp, "w") as handle:
+    with _open(tmp, "w", path.endswith(".gz")) as handle:
         for table, line in export_lines(with_credentials):
             handle.write(line)
             if table:
@@ -112,8 +112,12 @@ def restore_from(path: str) -> dict[str, int]:
 
     :raise BackupError: not a backup, another schema revision, or a database that is not empty.
     """
-    with _open(path, "r") as handle:
-        return restore(handle)
+    try:
+        with _open(path, "r", path.endswith(".gz")) as handle:
+            return restore(handle)
+    except (OSError, UnicodeDecodeError) as error:  # e.g. a .gz that is not gzip, a binary file
+        db.session.rollback()
+        raise BackupError(f"cannot read {path}: {error}") from error
 
 
 def restore(lines: Iterable[str]) -> dict[str, int]:

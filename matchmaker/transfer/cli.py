@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import click
+from flask.cli import with_appcontext
 
 @click.command("export")
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.option("--with-password-hashes", is_flag=True,
               help="Include password hashes and API token hashes (keep such a file as secret as the database).")
+@with_appcontext
 def export_command(path: str, with_password_hashes: bool):
     """Write every row as JSON lines to PATH (gzip when PATH ends in .gz), ids kept."""
     from matchmaker.services import backup
@@ -18,6 +20,7 @@ def export_command(path: str, with_password_hashes: bool):
 
 @click.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
 def import_command(path: str):
     """Restore a backup written by `flask export` into an EMPTY database (after `flask db upgrade`)."""
     from matchmaker.services import backup
