@@ -1,4 +1,4 @@
-"""The dashboard's figures as tables: each one is drawn as an SVG chart, shown as numbers and sold as CSV.
+"""The dashboard's figures as tables: each one is drawn as an SVG chart, shown as numbers and offered as CSV.
 
 One table feeds all three, so the chart, the page and the download can never disagree.
 """
