@@ -34,6 +34,8 @@ class IndexHolder:
     engine: MatchingEngine | None = None
     synced_at: datetime = EPOCH
     file_mtime: float = 0.0
+    # (kind, id) → updated_at already applied inside the re-read margin, so a re-read costs nothing.
+    applied: dict = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
 
 
@@ -109,18 +111,26 @@ def _file_is_newer(holder: IndexHolder) -> bool:
         return False
 
 
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands timestamps back without their zone; they were stored in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
 def _sync(holder: IndexHolder) -> None:
     """Apply the postings changed since the watermark (published → indexed, anything else → removed)."""
     since = holder.synced_at - CLOCK_MARGIN
     started = utcnow()
     for model in MODELS:
-        changed = db.session.scalars(sa.select(model).where(model.updated_at >= since)).all()
+        changed = [p for p in db.session.scalars(sa.select(model).where(model.updated_at >= since))
+                   if holder.applied.get((model.KIND, p.id)) != p.updated_at]
         live = [p for p in changed if is_live(p)]
         if live:
             holder.engine.update(record_for(p) for p in live)
         gone = [p.id for p in changed if not is_live(p)]
         if gone:
             holder.engine.remove(model.KIND, gone)
+        holder.applied.update(((model.KIND, p.id), p.updated_at) for p in changed)
+    holder.applied = {key: at for key, at in holder.applied.items() if _aware(at) >= started - CLOCK_MARGIN}
     holder.synced_at = started
 
 
