@@ -20,14 +20,31 @@ def populated(app, make):
     need_id = make.need(enterprise, confidential=True)
     make.result(researcher, status="draft", title="A draft")
     with app.app_context():
-        match = Match(result_id=result_id, need_id=need_id, score=0.8123456789, rank=1, engine_version="t",
-                      explanation=[{"feature": "graphen", "share": 0.5}], state="introduced",
-                      reviewer_id=reviewer.id)
+        match = Match(
+            result_id=result_id,
+            need_id=need_id,
+            score=0.8123456789,
+            rank=1,
+            engine_version="t",
+            explanation=[{"feature": "graphen", "share": 0.5}],
+            state="introduced",
+            reviewer_id=reviewer.id,
+        )
         db.session.add(match)
-        db.session.add(MatchEvent(match=match, actor_id=reviewer.id, from_state="suggested",
-                                  to_state="introduced", action="approve", note="好配對"))
+        db.session.add(
+            MatchEvent(
+                match=match,
+                actor_id=reviewer.id,
+                from_state="suggested",
+                to_state="introduced",
+                action="approve",
+                note="好配對",
+            )
+        )
         db.session.flush()
-        db.session.add(Notification(user_id=researcher.id, kind="introduced", match_id=match.id, params={"n": 1}))
+        db.session.add(
+            Notification(user_id=researcher.id, kind="introduced", match_id=match.id, params={"n": 1})
+        )
         db.session.add(OutboxMail(to_email=researcher.email, subject="Introduced", body="…"))
         db.session.commit()
     return {"researcher": researcher, "enterprise": enterprise}
@@ -45,8 +62,10 @@ def fresh_database(app) -> None:
 
 def counts(app) -> dict[str, int]:
     with app.app_context():
-        return {table.name: db.session.scalar(sa.select(sa.func.count()).select_from(table))
-                for table in db.metadata.sorted_tables}
+        return {
+            table.name: db.session.scalar(sa.select(sa.func.count()).select_from(table))
+            for table in db.metadata.sorted_tables
+        }
 
 
 def test_export_import_export_is_identical(app, runner, populated, tmp_path):
@@ -62,8 +81,15 @@ def test_export_import_export_is_identical(app, runner, populated, tmp_path):
     after = counts(app)
     assert after == before and after["matches"] == 1 and after["notifications"] == 1
     tables = {json.loads(line).get("table") for line in first.read_text(encoding="utf-8").splitlines()[1:]}
-    assert {"organisations", "users", "research_results", "enterprise_needs", "matches", "match_events",
-            "notifications"} <= tables
+    assert {
+        "organisations",
+        "users",
+        "research_results",
+        "enterprise_needs",
+        "matches",
+        "match_events",
+        "notifications",
+    } <= tables
 
 
 def test_ids_and_values_survive_and_sequences_continue(app, runner, populated, tmp_path):
@@ -77,7 +103,14 @@ def test_ids_and_values_survive_and_sequences_continue(app, runner, populated, t
     assert runner.invoke(args=["import", str(path)]).exit_code == 0
     with app.app_context():
         match = db.session.scalar(sa.select(Match))
-        assert (match.id, match.result_id, match.need_id, match.score, match.explanation, match.state) == expected
+        assert (
+            match.id,
+            match.result_id,
+            match.need_id,
+            match.score,
+            match.explanation,
+            match.state,
+        ) == expected
         assert match.events[0].note == "好配對"
         company = Organisation(kind="enterprise", name_en="After restore", region="zhuhai")
         db.session.add(company)
@@ -123,8 +156,10 @@ def test_a_broken_backup_writes_nothing(app, runner, populated, tmp_path):
     path = tmp_path / "backup.jsonl"
     runner.invoke(args=["export", str(path)])
     lines = path.read_text(encoding="utf-8").splitlines()
-    path.write_text("\n".join(lines[:-1] + ['{"table": "matches", "row": {"no_such_column": 1}}']) + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        "\n".join(lines[:-1] + ['{"table": "matches", "row": {"no_such_column": 1}}']) + "\n",
+        encoding="utf-8",
+    )
     fresh_database(app)
     before = counts(app)
     result = runner.invoke(args=["import", str(path)])

@@ -1,4 +1,4 @@
-"""Exports through HTTP: the list filters apply, anonymous readers get only the public list, Excel-safe files."""
+"""Exports through HTTP: the list filters apply, anonymous readers get the public list only; Excel-safe."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def postings(make):
         "energy": make.result(researcher, title="Solid-state battery 固態電池", sector="energy"),
         "materials": make.result(researcher, title="Graphene film", sector="materials"),
         "draft": make.result(researcher, status="draft", title="Unpublished draft result"),
-        "formula": make.result(researcher, title="=HYPERLINK(\"http://evil.example\")", sector="chips"),
+        "formula": make.result(researcher, title='=HYPERLINK("http://evil.example")', sector="chips"),
         "open_need": make.need(enterprise, title="Open need", description="Public description"),
         "secret_need": make.need(insider, title="Cooling for robots", description=SECRET, confidential=True),
         "insider": insider,
@@ -45,7 +45,10 @@ def test_anonymous_export_of_needs_hides_confidential_details(client, postings, 
 def test_staff_and_the_needs_own_company_see_the_confidential_details(client, auth, make, postings):
     auth.login(make.user("reviewer").email)
     staff = {row["title"]: row for row in read_back(client.get("/transfer/export/needs.csv").data, "csv")}
-    assert staff["Cooling for robots"]["description"] == SECRET and staff["Cooling for robots"]["confidential"] == "true"
+    assert (
+        staff["Cooling for robots"]["description"] == SECRET
+        and staff["Cooling for robots"]["confidential"] == "true"
+    )
     auth.logout()
     auth.login(postings["insider"].email)
     own = {row["title"]: row for row in read_back(client.get("/transfer/export/needs.csv").data, "csv")}
@@ -53,9 +56,14 @@ def test_staff_and_the_needs_own_company_see_the_confidential_details(client, au
 
 
 def test_the_list_filters_apply_to_the_export(client, postings):
-    titles = {row["title"] for row in read_back(client.get("/transfer/export/results.csv?sector=energy").data, "csv")}
+    titles = {
+        row["title"]
+        for row in read_back(client.get("/transfer/export/results.csv?sector=energy").data, "csv")
+    }
     assert titles == {"Solid-state battery 固態電池"}
-    titles = {row["title"] for row in read_back(client.get("/transfer/export/results.csv?q=固态电池").data, "csv")}
+    titles = {
+        row["title"] for row in read_back(client.get("/transfer/export/results.csv?q=固态电池").data, "csv")
+    }
     assert titles == {"Solid-state battery 固態電池"}
     everything = {row["title"] for row in read_back(client.get("/transfer/export/results.csv").data, "csv")}
     assert "Graphene film" in everything and "Unpublished draft result" not in everything
@@ -79,7 +87,9 @@ def test_csv_has_a_byte_order_mark_for_excel_and_defuses_formulas(client, postin
 
 
 def test_xlsx_cells_are_text_never_formulas(client, postings):
-    sheet = load_workbook(__import__("io").BytesIO(client.get("/transfer/export/results.xlsx").data)).worksheets[0]
+    sheet = load_workbook(
+        __import__("io").BytesIO(client.get("/transfer/export/results.xlsx").data)
+    ).worksheets[0]
     cells = [cell for row in sheet.iter_rows() for cell in row if str(cell.value).startswith("=")]
     assert cells and all(cell.data_type == "s" for cell in cells)
 
@@ -93,7 +103,9 @@ def test_match_export_follows_the_queue_filters(app, client, auth, make):
     energy, robotics = make.need(enterprise, sector="energy"), make.need(enterprise, sector="robotics")
     with app.app_context():
         for need_id, score in ((energy, 3.0), (robotics, 2.0)):
-            db.session.add(Match(result_id=result_id, need_id=need_id, score=score, rank=1, engine_version="t"))
+            db.session.add(
+                Match(result_id=result_id, need_id=need_id, score=score, rank=1, engine_version="t")
+            )
         db.session.commit()
     auth.login(make.user("reviewer").email)
     everything = read_back(client.get("/transfer/export/matches.csv").data, "csv")
@@ -102,8 +114,13 @@ def test_match_export_follows_the_queue_filters(app, client, auth, make):
     assert [row["need_id"] for row in filtered] == [str(energy)]
 
 
-@pytest.mark.parametrize("page,export", [("/results/?sector=energy", "/transfer/export/results.csv?sector=energy"),
-                                         ("/needs/?region=dongguan", "/transfer/export/needs.xlsx?region=dongguan")])
+@pytest.mark.parametrize(
+    "page,export",
+    [
+        ("/results/?sector=energy", "/transfer/export/results.csv?sector=energy"),
+        ("/needs/?region=dongguan", "/transfer/export/needs.xlsx?region=dongguan"),
+    ],
+)
 def test_list_pages_link_to_the_export_with_their_filters(client, page, export):
     assert export in html.unescape(client.get(page).get_data(as_text=True))
 

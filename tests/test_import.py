@@ -20,9 +20,15 @@ RESULT_HEADER = ["external_ref", "title", "summary", "keywords", "sector", "trl"
 
 
 def result_row(ref: str, title: str = "Graphene thermal film", **fields) -> dict:
-    row = {"external_ref": ref, "title": title, "summary": "Spreads heat in 5G phones.",
-           "keywords": "graphene; thermal film", "sector": "materials", "trl": "5",
-           "cooperation_modes": "licence; joint_development"}
+    row = {
+        "external_ref": ref,
+        "title": title,
+        "summary": "Spreads heat in 5G phones.",
+        "keywords": "graphene; thermal film",
+        "sector": "materials",
+        "trl": "5",
+        "cooperation_modes": "licence; joint_development",
+    }
     row.update(fields)
     return row
 
@@ -53,30 +59,48 @@ def read_back(data: bytes, fmt: str) -> list[dict]:
         return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     sheet = load_workbook(io.BytesIO(data)).worksheets[0]
     lines = [[cell if cell is not None else "" for cell in row] for row in sheet.iter_rows(values_only=True)]
-    return [dict(zip(lines[0], line)) for line in lines[1:]]
+    return [dict(zip(lines[0], line, strict=True)) for line in lines[1:]]
 
 
 def multipart(fields: dict[str, str], data: bytes, filename: str) -> tuple[bytes, str]:
     """A multipart body built in memory: the test client spools large ones to a temporary file that
     it never closes (an unraisable ResourceWarning under filterwarnings=error)."""
     boundary = "matchmaker-test-boundary"
-    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
-             for name, value in fields.items()]
-    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
-                 f"Content-Type: application/octet-stream\r\n\r\n".encode() + data + b"\r\n")
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+        f"Content-Type: application/octet-stream\r\n\r\n".encode()
+        + data
+        + b"\r\n"
+    )
     return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
 
 
-def upload(client, data: bytes, filename: str = "results.csv", kind: str = "result", organisation=None,
-           encoding: str = "auto", lang: str = "", csrf: bool = True):
+def upload(
+    client,
+    data: bytes,
+    filename: str = "results.csv",
+    kind: str = "result",
+    organisation=None,
+    encoding: str = "auto",
+    lang: str = "",
+    csrf: bool = True,
+):
     fields = {"kind": kind, "encoding": encoding}
     if organisation is not None:
         fields["organisation"] = str(organisation)
     if csrf:
         fields["csrf_token"] = client.csrf_token()
     body, content_type = multipart(fields, data, filename)
-    return client.post(f"/transfer/import{'?lang=' + lang if lang else ''}", data=body,
-                       content_type=content_type, no_csrf=True)
+    return client.post(
+        f"/transfer/import{'?lang=' + lang if lang else ''}",
+        data=body,
+        content_type=content_type,
+        no_csrf=True,
+    )
 
 
 def wait_done(client, job_url: str) -> dict:
@@ -100,7 +124,9 @@ def import_file(client, data: bytes, filename: str = "results.csv", **kwargs) ->
 def problems(response) -> list[tuple[str, str, str]]:
     """(row, column, message) of each problem the dry-run page lists."""
     page = response.get_data(as_text=True)
-    found = re.findall(r'<tr class="problem"><td>(\d+)</td><td><code>([^<]*)</code>[^<]*</td><td>([^<]*)</td>', page)
+    found = re.findall(
+        r'<tr class="problem"><td>(\d+)</td><td><code>([^<]*)</code>[^<]*</td><td>([^<]*)</td>', page
+    )
     return [(row, column, message) for row, column, message in found]
 
 
@@ -122,10 +148,22 @@ def signed_in(client, auth, reviewer):
 
 def results_of(app, organisation_id: int) -> dict[str, dict]:
     with app.app_context():
-        rows = db.session.scalars(sa.select(ResearchResult).where(ResearchResult.organisation_id == organisation_id))
-        return {r.external_ref: {"id": r.id, "title": r.title, "status": r.status, "owner_id": r.owner_id,
-                                 "keywords": r.keywords, "cooperation_modes": r.cooperation_modes, "trl": r.trl}
-                for r in rows if r.external_ref}
+        rows = db.session.scalars(
+            sa.select(ResearchResult).where(ResearchResult.organisation_id == organisation_id)
+        )
+        return {
+            r.external_ref: {
+                "id": r.id,
+                "title": r.title,
+                "status": r.status,
+                "owner_id": r.owner_id,
+                "keywords": r.keywords,
+                "cooperation_modes": r.cooperation_modes,
+                "trl": r.trl,
+            }
+            for r in rows
+            if r.external_ref
+        }
 
 
 def job_count(app) -> int:
@@ -147,8 +185,11 @@ def test_template_has_the_field_names_and_an_example_that_imports(app, signed_in
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_round_trip_import_export_import(app, signed_in, hku, reviewer, fmt):
-    rows = [result_row("R-1"), result_row("R-2", "石墨烯導熱膜", summary="用於5G手機的散熱。"),
-            result_row("R-3", "石墨烯导热膜", summary="用于5G手机的散热。", trl="")]
+    rows = [
+        result_row("R-1"),
+        result_row("R-2", "石墨烯導熱膜", summary="用於5G手機的散熱。"),
+        result_row("R-3", "石墨烯导热膜", summary="用于5G手机的散热。", trl=""),
+    ]
     data = csv_bytes(rows) if fmt == "csv" else xlsx_bytes(rows)
     progress = import_file(signed_in, data, f"results.{fmt}")
     assert (progress["created"], progress["updated"], progress["state"]) == (3, 0, "done")
@@ -172,8 +213,9 @@ def test_round_trip_import_export_import(app, signed_in, hku, reviewer, fmt):
 def test_reimport_updates_instead_of_duplicating(app, signed_in, hku):
     import_file(signed_in, csv_bytes([result_row("R-1"), result_row("R-2")]))
     before = results_of(app, hku)
-    progress = import_file(signed_in, csv_bytes([result_row("R-1", "New title"), result_row("R-2"),
-                                                 result_row("R-3")]))
+    progress = import_file(
+        signed_in, csv_bytes([result_row("R-1", "New title"), result_row("R-2"), result_row("R-3")])
+    )
     after = results_of(app, hku)
     assert (progress["created"], progress["updated"]) == (1, 2)
     assert after["R-1"]["id"] == before["R-1"]["id"] and after["R-1"]["title"] == "New title"
@@ -181,14 +223,26 @@ def test_reimport_updates_instead_of_duplicating(app, signed_in, hku):
 
 
 def test_dry_run_lists_every_problem_by_row_and_field_and_stores_nothing(app, signed_in, hku):
-    rows = [result_row("R-1"), result_row("R-2", title=""), result_row("R-3", sector="no-such-sector"),
-            result_row("R-4", title="Bell\x07inside"), result_row("R-1"), result_row("R-5", trl="12"),
-            result_row("R-6", title="x" * 201)]
+    rows = [
+        result_row("R-1"),
+        result_row("R-2", title=""),
+        result_row("R-3", sector="no-such-sector"),
+        result_row("R-4", title="Bell\x07inside"),
+        result_row("R-1"),
+        result_row("R-5", trl="12"),
+        result_row("R-6", title="x" * 201),
+    ]
     response = upload(signed_in, csv_bytes(rows))
     assert response.status_code == 422
     found = {(row, column) for row, column, _message in problems(response)}
-    assert found == {("3", "title"), ("4", "sector"), ("5", "title"), ("6", "external_ref"), ("7", "trl"),
-                     ("8", "title")}
+    assert found == {
+        ("3", "title"),
+        ("4", "sector"),
+        ("5", "title"),
+        ("6", "external_ref"),
+        ("7", "trl"),
+        ("8", "title"),
+    }
     assert all(message.strip() for *_rest, message in problems(response))
     assert results_of(app, hku) == {} and job_count(app) == 0
 
@@ -198,15 +252,25 @@ def test_dry_run_speaks_the_users_language(app, client, auth, make):
     admin = make.user("admin")
     auth.login(admin.email)
     header = ["external_ref", "title", "description", "sector", "region", "budget_min", "budget_max"]
-    row = {"external_ref": "N-1", "title": "電池冷卻", "description": "快充時過熱。", "sector": "energy",
-           "region": "dongguan", "budget_min": "500000", "budget_max": "100000"}
+    row = {
+        "external_ref": "N-1",
+        "title": "電池冷卻",
+        "description": "快充時過熱。",
+        "sector": "energy",
+        "region": "dongguan",
+        "budget_min": "500000",
+        "budget_max": "100000",
+    }
     english = problems(upload(client, csv_bytes([row], header), kind="need", organisation=company))
-    chinese = problems(upload(client, csv_bytes([row], header), kind="need", organisation=company,
-                              lang="zh-HK"))
+    chinese = problems(
+        upload(client, csv_bytes([row], header), kind="need", organisation=company, lang="zh-HK")
+    )
     catalogue = Translations.load(app.config["BABEL_TRANSLATION_DIRECTORIES"], ["zh_Hant_HK"])
     message = "The maximum budget must not be below the minimum."
     assert english == [("2", "budget_max", message)]
-    assert chinese == [("2", "budget_max", catalogue.gettext(message))] and catalogue.gettext(message) != message
+    assert (
+        chinese == [("2", "budget_max", catalogue.gettext(message))] and catalogue.gettext(message) != message
+    )
 
 
 def test_wrong_columns_are_named_and_nothing_is_read(app, signed_in, hku):
@@ -214,15 +278,21 @@ def test_wrong_columns_are_named_and_nothing_is_read(app, signed_in, hku):
     response = upload(signed_in, data)
     assert response.status_code == 422
     assert {(row, column) for row, column, _m in problems(response)} == {
-        ("1", "colour"), ("1", "summary"), ("1", "sector")}
+        ("1", "colour"),
+        ("1", "summary"),
+        ("1", "sector"),
+    }
     assert results_of(app, hku) == {}
 
 
-@pytest.mark.parametrize("encoding,title,summary", [
-    ("gb18030", "石墨烯导热膜", "用于手机散热的石墨烯薄膜，导热系数高。"),
-    ("big5", "石墨烯導熱膜", "用於手機散熱的石墨烯薄膜，導熱係數高。"),
-    ("big5hkscs", "邨屋綫路", "香港屋邨的綫路改善。"),
-])
+@pytest.mark.parametrize(
+    "encoding,title,summary",
+    [
+        ("gb18030", "石墨烯导热膜", "用于手机散热的石墨烯薄膜，导热系数高。"),
+        ("big5", "石墨烯導熱膜", "用於手機散熱的石墨烯薄膜，導熱係數高。"),
+        ("big5hkscs", "邨屋綫路", "香港屋邨的綫路改善。"),
+    ],
+)
 @pytest.mark.parametrize("chosen", ["auto", "explicit"])
 def test_chinese_windows_encodings_are_read_right(app, signed_in, hku, encoding, title, summary, chosen):
     data = csv_bytes([result_row("R-1", title, summary=summary)], encoding=encoding)
@@ -282,15 +352,25 @@ def test_owner_email_names_a_researcher_of_the_organisation(app, signed_in, hku,
 
 def test_suggestions_are_computed_after_the_commit(app, signed_in, hku, make):
     enterprise = make.user("enterprise")
-    need_id = make.need(enterprise, title="Graphene heat spreader film for 5G phones",
-                        description="We need a graphene thermal film to cool phone chips.",
-                        keywords=["graphene", "thermal film"], sector="materials")
+    need_id = make.need(
+        enterprise,
+        title="Graphene heat spreader film for 5G phones",
+        description="We need a graphene thermal film to cool phone chips.",
+        keywords=["graphene", "thermal film"],
+        sector="materials",
+    )
     progress = import_file(signed_in, csv_bytes([result_row("R-1")]))
     assert progress == {**progress, "state": "done", "matched": 1, "to_match": 1}
     with app.app_context():
-        result_id = db.session.scalar(sa.select(ResearchResult.id).where(ResearchResult.external_ref == "R-1"))
-        assert db.session.scalar(sa.select(Match.state).where(Match.result_id == result_id,
-                                                              Match.need_id == need_id)) == "suggested"
+        result_id = db.session.scalar(
+            sa.select(ResearchResult.id).where(ResearchResult.external_ref == "R-1")
+        )
+        assert (
+            db.session.scalar(
+                sa.select(Match.state).where(Match.result_id == result_id, Match.need_id == need_id)
+            )
+            == "suggested"
+        )
 
 
 def test_ten_thousand_rows_import_in_one_commit(app, signed_in, hku):
@@ -309,13 +389,19 @@ def test_upload_and_confirm_refuse_a_missing_csrf_token(app, signed_in, hku):
     assert results_of(app, hku) == {}
 
 
-ROUTES = ["/transfer/import", "/transfer/template/results.csv", "/transfer/template/needs.xlsx",
-          "/transfer/export/matches.csv"]
+ROUTES = [
+    "/transfer/import",
+    "/transfer/template/results.csv",
+    "/transfer/template/needs.xlsx",
+    "/transfer/export/matches.csv",
+]
 
 
 @pytest.mark.parametrize("route", ROUTES)
-@pytest.mark.parametrize("actor,expected", [("anonymous", 302), ("researcher", 403), ("enterprise", 403),
-                                            ("reviewer", 200), ("admin", 200)])
+@pytest.mark.parametrize(
+    "actor,expected",
+    [("anonymous", 302), ("researcher", 403), ("enterprise", 403), ("reviewer", 200), ("admin", 200)],
+)
 def test_import_routes_by_role(client, auth, make, route, actor, expected):
     if actor != "anonymous":
         organisation = make.university("HKU") if actor == "reviewer" else None
@@ -335,7 +421,11 @@ def test_an_import_belongs_to_its_reviewer(app, client, auth, make, hku):
     job_url = upload(client, csv_bytes([result_row("R-1")])).headers["Location"]
     auth.logout()
     auth.login(other.email)
-    for response in (client.get(job_url), client.get(job_url + "/progress"), client.post(job_url + "/confirm")):
+    for response in (
+        client.get(job_url),
+        client.get(job_url + "/progress"),
+        client.post(job_url + "/confirm"),
+    ):
         assert response.status_code == 404
     assert results_of(app, hku) == {}
     auth.logout()

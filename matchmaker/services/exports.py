@@ -22,11 +22,12 @@ from matchmaker.services.matches import QueueFilters, queue_query
 MAX_ROWS = 100_000
 PUBLIC_COLUMNS = {
     "result": ("id", "title", "organisation", "sector", "trl", "summary", "keywords", "url"),
-    "need": ("id", "title", "organisation", "sector", "region", "deadline", "description", "keywords", "url"),
+    "need": ("id", "title", "organisation", "sector", "region", "deadline", "description", "keywords",
+             "url"),
 }
-MATCH_COLUMNS = ("id", "state", "score", "rank", "result_id", "result_title", "result_organisation", "need_id",
-                 "need_title", "need_organisation", "need_region", "created_at", "decided_at", "reviewer",
-                 "reason_code", "url")
+MATCH_COLUMNS = ("id", "state", "score", "rank", "result_id", "result_title", "result_organisation",
+                 "need_id", "need_title", "need_organisation", "need_region", "created_at", "decided_at",
+                 "reviewer", "reason_code", "url")
 
 
 def _is_staff(user: User | None) -> bool:
@@ -48,7 +49,8 @@ def posting_table(kind: str, filters: search.Filters, user: User | None, locale:
 
 
 def _url(kind: str, posting_id: int) -> str:
-    return url_for(f"{'results' if kind == 'result' else 'needs'}.detail", posting_id=posting_id, _external=True)
+    endpoint = "results.detail" if kind == "result" else "needs.detail"
+    return url_for(endpoint, posting_id=posting_id, _external=True)
 
 
 def _staff_row(kind: str, posting, header: list[str]) -> list:

@@ -94,7 +94,7 @@ def confirm(job: ImportJob, user: User) -> imports.Plan:
         return plan
     imported = imports.apply(plan, user)
     # New drafts have nothing to match; an updated posting may have gained or lost suggestions.
-    job.posting_ids = [posting.id for posting, row in zip(imported, plan.rows)
+    job.posting_ids = [posting.id for posting, row in zip(imported, plan.rows, strict=True)
                        if posting.status == Status.PUBLISHED or row.existing is not None]
     job.rows, job.created, job.updated = len(plan.rows), plan.created, plan.updated
     job.payload, job.state, job.matched = None, JobState.MATCHING, 0

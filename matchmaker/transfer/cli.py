@@ -5,10 +5,11 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
+
 @click.command("export")
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.option("--with-password-hashes", is_flag=True,
-              help="Include password hashes and API token hashes (keep such a file as secret as the database).")
+              help="Include password hashes and API token hashes (keep the file as secret as the database).")
 @with_appcontext
 def export_command(path: str, with_password_hashes: bool):
     """Write every row as JSON lines to PATH (gzip when PATH ends in .gz), ids kept."""

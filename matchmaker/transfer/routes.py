@@ -106,7 +106,8 @@ def job_progress(job_id: int):
 @roles("reviewer", "admin")
 def template(list_name: str, fmt: str):
     header, rows = exports.template_table(LISTS[list_name])
-    return _download(f"{list_name}-template", fmt, header, rows, {"codes": exports.codes_table()}, dated=False)
+    return _download(f"{list_name}-template", fmt, header, rows, {"codes": exports.codes_table()},
+                     dated=False)
 
 
 @bp.route("/export/<any(results,needs):list_name>.<any(csv,xlsx):fmt>")
