@@ -49,12 +49,14 @@ class Glossary:
     keys : every concept key (what English stems or stem phrases may spell).
     max_zh_len : longest Chinese headword, bounds the substring search.
     max_key_words : longest key in stems, bounds the English phrase search.
+    phrase_starts : first stems of multi-word keys (most words start none: skip them fast).
     """
 
     zh_to_keys: dict[str, tuple[str, ...]]
     keys: frozenset[str]
     max_zh_len: int
     max_key_words: int
+    phrase_starts: frozenset[str] = frozenset()
 
 
 def gloss_key(gloss: str, stem: Callable[[list[str]], list[str]], stop: frozenset[str]) -> str:
@@ -149,6 +151,7 @@ def build_glossary(
         keys=all_keys,
         max_zh_len=max((len(z) for z in zh_to_keys), default=0),
         max_key_words=max((k.count("_") + 1 for k in all_keys), default=1),
+        phrase_starts=frozenset(k.split("_", 1)[0] for k in all_keys if "_" in k),
     )
 
 

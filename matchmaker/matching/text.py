@@ -139,12 +139,15 @@ def _han_features(raw: str, ngrams: tuple[int, int], concepts: bool) -> Iterator
 def _english_phrases(stems: list[tuple[str, str]]) -> Iterator[tuple[str, str]]:
     """Multi-word concepts spelled by adjacent stems (``machin_learn``)."""
     gl = default_glossary()
-    keys, longest = gl.keys, gl.max_key_words
-    for i in range(len(stems) - 1):
-        for n in range(2, min(longest, len(stems) - i) + 1):
-            key = "_".join(s for s, _ in stems[i : i + n])
+    keys, starts, longest = gl.keys, gl.phrase_starts, gl.max_key_words
+    for i, (first, _) in enumerate(stems):
+        if first not in starts:
+            continue
+        key = first
+        for j in range(i + 1, min(len(stems), i + longest)):
+            key = f"{key}_{stems[j][0]}"
             if key in keys:
-                yield CONCEPT_PREFIX + key, " ".join(w for _, w in stems[i : i + n])
+                yield CONCEPT_PREFIX + key, " ".join(w for _, w in stems[i : j + 1])
 
 
 def analyze_with_surface(
