@@ -11,21 +11,23 @@ same scores, so results do not depend on corpus size or on which path ran.
 Pruning (MaxScore, vectorised): every feature has an upper bound ``q_t · max_d w_dt``.  Once some
 ``k`` documents are known to score at least ``θ``, the cheapest-bound features whose bounds sum
 below ``θ`` cannot lift a document that has none of the other features into the top ``k``;
-only the other features' postings are read in full, and candidates are finished by binary search
-in the skipped postings.  The commonest features, which hold most postings, have low idf and so
-low bounds: they are the ones skipped.
+only the other features' postings are read in full, and the candidates are finished feature by
+feature, dropping those that can no longer reach ``θ``.  All of this relies on non-negative
+weights (true of BM25); a segment or query with a negative weight is always scanned in full.
+The commonest features, which hold most postings, have low idf and so low bounds: they are the
+ones skipped.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
 
 FULL_SCAN_POSTINGS = 200_000  # below this many postings a plain scan is as fast as pruning
 PROBE_POSTINGS = 50_000  # postings read to find a first threshold θ
-PROBE_FACTOR = 5  # rows per wanted result finished by binary search to set θ
+DENSE_FACTOR = 8  # read a skipped posting whole when it is under this many times the candidates
 SLACK = 1e-9  # relative float tolerance in bound comparisons: prune only when clearly safe
 
 
@@ -39,6 +41,10 @@ class Segment:
     indices: np.ndarray  # int32, local row numbers, ascending within a feature
     data: np.ndarray  # float32 document weights
     maxw: np.ndarray  # float32, (n_features,) largest weight per feature
+    nonneg: bool = field(init=False)  # pruning bounds hold only for non-negative weights
+
+    def __post_init__(self) -> None:
+        self.nonneg = bool(self.data.size == 0 or self.data.min() >= 0)
 
     @property
     def n_features(self) -> int:
@@ -157,7 +163,7 @@ def search(
     starts, ends, weights = starts[used], ends[used], weights[used]
     if starts.size == 0 or k <= 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0)
-    if int((ends - starts).sum()) <= FULL_SCAN_POSTINGS:
+    if int((ends - starts).sum()) <= FULL_SCAN_POSTINGS or not seg.nonneg or weights.min() < 0:
         rows, contrib = seg.gather(starts, ends, weights)
         scores = np.bincount(rows, weights=contrib, minlength=seg.n)  # adds in feature order
         return _top(np.flatnonzero((scores > 0) & ok), scores, k)
@@ -175,42 +181,79 @@ def _top(rows: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.n
     return rows[order], scores[rows[order]]
 
 
+def _kth(values: np.ndarray, k: int) -> float:
+    """k-th largest value, 0 when there are fewer than ``k``."""
+    if values.size < k:
+        return 0.0
+    return float(np.partition(values, values.size - k)[values.size - k])
+
+
 def _probe(seg: Segment, starts, ends, weights, bounds, k: int, ok: np.ndarray) -> float:
-    """A first θ: the k-th best full score among the best rows of the highest-bound features."""
+    """A first θ from the highest-bound features alone.
+
+    Weights are non-negative, so a partial score never exceeds the full one: the k-th best
+    partial score is a score that at least ``k`` rows reach.
+    """
     order = np.argsort(-bounds, kind="stable")
     budget = np.cumsum((ends - starts)[order]) <= PROBE_POSTINGS
     budget[0] = True
-    probed = np.zeros(starts.size, dtype=bool)
-    probed[order[budget]] = True
-    rows, contrib = seg.gather(starts[probed], ends[probed], weights[probed])
+    take = np.sort(order[budget])
+    rows, contrib = seg.gather(starts[take], ends[take], weights[take])
     partial = np.bincount(rows, weights=contrib, minlength=seg.n)
-    cand = np.flatnonzero((partial > 0) & ok)
-    if cand.size < k:
-        return 0.0
-    n_probe = min(cand.size, PROBE_FACTOR * k + 50)
-    cand = np.sort(cand[np.argpartition(-partial[cand], n_probe - 1)[:n_probe]])
-    full = partial[cand] + seg.lookup(starts[~probed], ends[~probed], weights[~probed], cand).sum(axis=0)
-    # Summed in another order than the canonical one: shave a little so θ stays a lower bound.
-    return float(np.partition(full, full.size - k)[full.size - k]) * (1 - SLACK)
+    return _kth(partial[ok & (partial > 0)], k) * (1 - SLACK)
 
 
 def _pruned(seg: Segment, starts, ends, weights, bounds, k: int, ok: np.ndarray, theta: float):
     """Top ``k`` reading in full only the postings that can lift a row above ``theta``."""
     order = np.argsort(bounds, kind="stable")
-    cum = np.cumsum(bounds[order]) * (1 + SLACK)
-    essential = np.ones(starts.size, dtype=bool)
-    essential[order[cum < theta]] = False
-    rest_bound = float(bounds[~essential].sum()) * (1 + SLACK)
-    rows, contrib = seg.gather(starts[essential], ends[essential], weights[essential])
+    skip = np.zeros(starts.size, dtype=bool)
+    skip[order[np.cumsum(bounds[order]) * (1 + SLACK) < theta]] = True
+    rows, contrib = seg.gather(starts[~skip], ends[~skip], weights[~skip])
     partial = np.bincount(rows, weights=contrib, minlength=seg.n)
-    cand = np.flatnonzero((partial > 0) & ok & (partial + rest_bound >= theta))
-    if cand.size == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0)
-    skip = ~essential
-    full = partial[cand] + seg.lookup(starts[skip], ends[skip], weights[skip], cand).sum(axis=0)
+    live = ok & (partial > 0)
+    theta = max(theta, _kth(partial[live], k) * (1 - SLACK))
+    rest = float(bounds[skip].sum()) * (1 + SLACK)
+    cand = np.flatnonzero(live & (partial + rest >= theta))
+    cand, full = _complete(
+        seg, starts[skip], ends[skip], weights[skip], bounds[skip], cand, partial[cand], theta
+    )
     if cand.size > k:  # near-ties of the k-th score are settled on canonical scores below
-        kth = np.partition(full, cand.size - k)[cand.size - k]
+        kth = _kth(full, k)
         cand = cand[full >= kth - abs(kth) * 1e-6]
     scores = np.zeros(seg.n)
     scores[cand] = canonical(seg.lookup(starts, ends, weights, cand))
     return _top(cand[scores[cand] > 0], scores, k)
+
+
+def _complete(
+    seg: Segment, starts, ends, weights, bounds, cand: np.ndarray, partial: np.ndarray, theta: float
+):
+    """Add the skipped features to the candidates' partial scores, biggest bound first.
+
+    After each feature the bound of what is left shrinks, and candidates that can no longer
+    reach ``theta`` are dropped, so later features are looked up for few rows.  A posting short
+    compared with the candidate list is read whole through a scratch array; a long one is
+    binary-searched.
+    """
+    remaining = float(bounds.sum())
+    scratch = None
+    for i in np.argsort(-bounds, kind="stable").tolist():
+        if cand.size == 0:
+            break
+        s, e = int(starts[i]), int(ends[i])
+        docs = seg.indices[s:e]
+        if e - s <= DENSE_FACTOR * cand.size:
+            if scratch is None:
+                scratch = np.zeros(seg.n, dtype=np.float32)
+            scratch[docs] = seg.data[s:e]
+            values = scratch[cand].astype(np.float64)
+            scratch[docs] = 0
+        else:
+            pos = np.minimum(np.searchsorted(docs, cand), e - s - 1)
+            values = np.where(docs[pos] == cand, seg.data[s + pos], 0).astype(np.float64)
+        partial = partial + weights[i] * values
+        remaining -= bounds[i]
+        keep = partial + max(remaining, 0.0) * (1 + SLACK) >= theta
+        if not keep.all():
+            cand, partial = cand[keep], partial[keep]
+    return cand, partial
