@@ -115,7 +115,7 @@ def build_glossary(
     dictionary: Iterable[tuple[str, list[str]]],
     curated: Iterable[tuple[str, list[str]]] = (),
     *,
-    normalize: Callable[[str], str],
+    normalize: Callable[[list[str]], list[str]],
     stem: Callable[[list[str]], list[str]],
     stop: frozenset[str],
     max_senses: int = MAX_SENSES,
@@ -125,15 +125,18 @@ def build_glossary(
     ``curated`` pairs keep all their glosses and come first; ``dictionary`` pairs contribute
     their first ``max_senses`` glosses.
     """
+    pairs = [(pair, None) for pair in curated] + [(pair, max_senses) for pair in dictionary]
+    # One batched call: normalizing 120k headwords one by one costs seconds of converter overhead.
+    heads = normalize([zh for (zh, _), _ in pairs])
+    key_of = lru_cache(maxsize=None)(lambda gloss: gloss_key(gloss, stem, stop))
     table: dict[str, list[str]] = {}
-    sources = [(pair, None) for pair in curated]
-    for (zh, glosses), limit in [*sources, *((pair, max_senses) for pair in dictionary)]:
-        zh = normalize(zh).replace(" ", "")
+    for zh, ((_, glosses), limit) in zip(heads, pairs, strict=True):
+        zh = zh.replace(" ", "")
         if len(zh) < 2:
             continue
         keys = table.setdefault(zh, [])
         for gloss in glosses[:limit]:
-            key = gloss_key(gloss, stem, stop)
+            key = key_of(gloss)
             if key and key not in keys:
                 keys.append(key)
     usage: dict[str, int] = {}
@@ -163,7 +166,7 @@ def default_glossary() -> Glossary:
     return build_glossary(
         _parse_cedict(_cedict_lines()),
         _supplement_rows(),
-        normalize=text.normalize,
+        normalize=text.normalize_many,
         stem=text.stem_words,
         stop=text.STOP_WORDS,
     )

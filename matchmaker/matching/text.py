@@ -32,6 +32,7 @@ __all__ = [
     "analyze",
     "analyze_with_surface",
     "normalize",
+    "normalize_many",
     "stem_words",
 ]
 
@@ -41,6 +42,7 @@ STOP_WORDS: frozenset[str] = frozenset(ENGLISH_STOP_WORDS) | frozenset("abcdefgh
 # characters and Taiwan/HK vocabulary (演算法→算法).  OpenCC is thread-safe for convert().
 _HK2T = opencc.OpenCC("hk2t")
 _TW2SP = opencc.OpenCC("tw2sp")
+_T2S = opencc.OpenCC("t2s")
 _STEMMER = Stemmer.Stemmer("english")
 _STEM_CACHE: dict[str, str] = {}
 _STEM_CACHE_MAX = 500_000
@@ -70,8 +72,27 @@ def _strip_controls(text: str) -> str:
     return "".join(out)
 
 
+def _fold(text: str) -> str:
+    return _TW2SP.convert(_HK2T.convert(text))
+
+
+def _char_fold(text: str) -> str:
+    return _T2S.convert(_HK2T.convert(text))
+
+
+@lru_cache(maxsize=100_000)
+def _fold_run(run: str) -> str:
+    """Simplified form of one Han run, stable under a second folding.
+
+    ``tw2sp`` is not idempotent for a few phrases (厄瓜多 → 厄瓜多尔 → 厄瓜多尔尔): for those runs
+    only characters are converted, so ``normalize`` stays idempotent.
+    """
+    folded = _fold(run)
+    return folded if _fold(folded) == folded else _char_fold(run)
+
+
 def _fold_han(text: str) -> str:
-    return _TW2SP.convert(_HK2T.convert(text)) if _HAN_RUN.search(text) else text
+    return _HAN_RUN.sub(lambda m: _fold_run(m.group()), text) if _HAN_RUN.search(text) else text
 
 
 def normalize(text: str) -> str:
@@ -90,6 +111,19 @@ def normalize(text: str) -> str:
             break
         text = folded
     return text
+
+
+def normalize_many(texts: list[str]) -> list[str]:
+    """``[normalize(t) for t in texts]`` for short texts, folding Chinese in batched converter calls."""
+    cleaned = [_strip_controls(unicodedata.normalize("NFKC", t)) for t in texts]
+    joined = "\n".join(cleaned)  # controls, newlines included, are gone: "\n" only separates
+    once = _fold(joined)
+    lines, twice = once.split("\n"), _fold(once).split("\n")
+    if not len(lines) == len(twice) == len(cleaned):  # never seen; keeps the contract regardless
+        return [normalize(t) for t in texts]
+    out = [a if a == b else _fold_han(c) for a, b, c in zip(lines, twice, cleaned, strict=True)]
+    # What normalize() does after folding; one pass settles dictionary headwords and the like.
+    return [_strip_controls(unicodedata.normalize("NFKC", t.lower())) for t in out]
 
 
 def stem_words(words: list[str]) -> list[str]:

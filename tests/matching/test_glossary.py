@@ -6,7 +6,7 @@ import pytest
 
 from matchmaker.matching import MatchingEngine, Record
 from matchmaker.matching.glossary import CONCEPT_PREFIX, build_glossary, default_glossary, gloss_key
-from matchmaker.matching.text import STOP_WORDS, analyze, normalize, stem_words
+from matchmaker.matching.text import STOP_WORDS, analyze, normalize_many, stem_words
 
 
 def concepts(text: str) -> set[str]:
@@ -72,7 +72,7 @@ def test_build_glossary_limits_dictionary_senses_but_keeps_curated_synonyms():
     glossary = build_glossary(
         [("电池", ["battery", "cell", "accumulator"]), ("的", ["of"])],
         [("石墨烯", ["graphene", "single-layer graphite", "2d carbon"])],
-        normalize=normalize,
+        normalize=normalize_many,
         stem=stem_words,
         stop=STOP_WORDS,
         max_senses=2,

@@ -60,6 +60,14 @@ def test_normalize_folds_scripts_and_cleans(text, expected):
     assert normalize(text) == expected
 
 
+@pytest.mark.parametrize("text", ["厄瓜多", "厄瓜多尔", "塔吉克", "并行程序", "幺麽小丑", "綫厄瓜多"])
+def test_normalize_is_idempotent_where_tw2sp_is_not(text):
+    # tw2sp maps 厄瓜多 → 厄瓜多尔 and again → 厄瓜多尔尔: applying it blindly never settles.
+    once = normalize(text)
+    assert normalize(once) == once
+    assert len(once) <= len(text) + 1
+
+
 def test_normalize_tolerates_none_and_non_strings():
     assert normalize(None) == ""
     assert normalize(42) == "42"
