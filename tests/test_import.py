@@ -445,3 +445,19 @@ def test_an_admin_chooses_the_organisation(app, client, auth, make):
     assert upload(client, csv_bytes([result_row("R-1")])).status_code == 400  # no organisation chosen
     import_file(client, csv_bytes([result_row("R-1")]), organisation=cuhk)
     assert list(results_of(app, cuhk)) == ["R-1"]
+
+
+def test_two_waiting_imports_of_the_same_reference_never_duplicate(app, client, auth, make, hku):
+    first, second = make.user("reviewer", organisation_id=hku), make.user("reviewer", organisation_id=hku)
+    jobs = {}
+    for reviewer, title in ((first, "First title"), (second, "Second title")):
+        auth.login(reviewer.email)
+        jobs[reviewer.id] = upload(client, csv_bytes([result_row("R-1", title)])).headers["Location"]
+        auth.logout()
+    for reviewer in (first, second):
+        auth.login(reviewer.email)
+        assert client.post(jobs[reviewer.id] + "/confirm").status_code == 302
+        wait_done(client, jobs[reviewer.id])
+        auth.logout()
+    stored = results_of(app, hku)
+    assert list(stored) == ["R-1"] and stored["R-1"]["title"] == "Second title"

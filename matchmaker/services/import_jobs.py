@@ -19,7 +19,7 @@ from matchmaker.models import ImportJob, JobState, Organisation, User
 from matchmaker.models.base import utcnow
 from matchmaker.models.postings import Status
 from matchmaker.services import imports, postings
-from matchmaker.services.errors import Forbidden, InvalidInput, NotFound
+from matchmaker.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from matchmaker.services.spreadsheets import read_table
 
 KINDS = ("result", "need")
@@ -83,6 +83,7 @@ def confirm(job: ImportJob, user: User) -> imports.Plan:
 
     :returns: the plan; if it has problems nothing was written and the job still waits.
     :raise InvalidInput: the job is not waiting for confirmation.
+    :raise Conflict: a concurrent import took some of the same references first (nothing written).
     """
     if job.state != JobState.CHECKED or job.payload is None:
         raise InvalidInput(_("This import has already been done."), field="file")
@@ -92,6 +93,16 @@ def confirm(job: ImportJob, user: User) -> imports.Plan:
     if plan.problems:
         db.session.rollback()
         return plan
+    try:
+        _apply(job, plan, user)
+    except sa.exc.IntegrityError:  # another import created the same references meanwhile
+        db.session.rollback()
+        raise Conflict(_("Another import changed these postings at the same time. Nothing was imported "
+                         "from this file; confirm again to check it anew.")) from None
+    return plan
+
+
+def _apply(job: ImportJob, plan: imports.Plan, user: User) -> None:
     imported = imports.apply(plan, user)
     # New drafts have nothing to match; an updated posting may have gained or lost suggestions.
     job.posting_ids = [posting.id for posting, row in zip(imported, plan.rows, strict=True)
@@ -99,7 +110,6 @@ def confirm(job: ImportJob, user: User) -> imports.Plan:
     job.rows, job.created, job.updated = len(plan.rows), plan.created, plan.updated
     job.payload, job.state, job.matched = None, JobState.MATCHING, 0
     db.session.commit()
-    return plan
 
 
 def start_matching(job_id: int) -> None:
