@@ -83,7 +83,8 @@ def export_lines(with_credentials: bool = False) -> Iterator[tuple[str | None, s
         if not with_credentials:
             skipped = skipped | CREDENTIAL_COLUMNS.get(table.name, set())
         columns = [column for column in table.columns if column.name not in skipped]
-        stmt = sa.select(*columns).order_by(*table.primary_key.columns)
+        # Streamed in batches (a server-side cursor on PostgreSQL): a large table never sits in memory.
+        stmt = sa.select(*columns).order_by(*table.primary_key.columns).execution_options(yield_per=BATCH)
         for row in db.session.execute(stmt).mappings():
             yield table.name, _dump({"table": table.name,
                                      "row": {key: _encode(value) for key, value in row.items()}})
