@@ -50,6 +50,7 @@ class Glossary:
     max_zh_len : longest Chinese headword, bounds the substring search.
     max_key_words : longest key in stems, bounds the English phrase search.
     phrase_starts : first stems of multi-word keys (most words start none: skip them fast).
+    zh_prefixes : every prefix (2+ characters) of a headword, to stop a substring search early.
     """
 
     zh_to_keys: dict[str, tuple[str, ...]]
@@ -57,6 +58,7 @@ class Glossary:
     max_zh_len: int
     max_key_words: int
     phrase_starts: frozenset[str] = frozenset()
+    zh_prefixes: frozenset[str] = frozenset()
 
 
 def gloss_key(gloss: str, stem: Callable[[list[str]], list[str]], stop: frozenset[str]) -> str:
@@ -155,6 +157,7 @@ def build_glossary(
         max_zh_len=max((len(z) for z in zh_to_keys), default=0),
         max_key_words=max((k.count("_") + 1 for k in all_keys), default=1),
         phrase_starts=frozenset(k.split("_", 1)[0] for k in all_keys if "_" in k),
+        zh_prefixes=frozenset(z[:n] for z in zh_to_keys for n in range(2, len(z) + 1)),
     )
 
 

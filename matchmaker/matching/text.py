@@ -160,10 +160,13 @@ def _han_features(raw: str, ngrams: tuple[int, int], concepts: bool) -> Iterator
             yield run[i : i + n], raw_at[i : i + n] if raw_at else raw
     if concepts:
         gl = default_glossary()
-        table, longest = gl.zh_to_keys, gl.max_zh_len
+        table, prefixes, longest = gl.zh_to_keys, gl.zh_prefixes, gl.max_zh_len
         for i in range(len(run) - 1):
             for j in range(i + 2, min(len(run), i + longest) + 1):
-                keys = table.get(run[i:j])
+                part = run[i:j]
+                if part not in prefixes:
+                    break  # no headword starts with this: no longer one will either
+                keys = table.get(part)
                 if keys:
                     surface = raw_at[i:j] if raw_at else raw
                     for key in keys:
