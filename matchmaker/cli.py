@@ -12,6 +12,7 @@ from matchmaker.services.errors import DomainError
 users_cli = AppGroup("users", help="Manage accounts.")
 demo_cli = AppGroup("demo", help="Demo data.")
 matching_cli = AppGroup("matching", help="The matching index and suggestions.")
+mail_cli = AppGroup("mail", help="The mail outbox.")
 
 
 @users_cli.command("create")
@@ -101,8 +102,16 @@ def matching_report_command():
     click.echo(feedback.format_report(feedback.decisions_report()))
 
 
+@mail_cli.command("send")
+def mail_send_command():
+    """Send queued mail (SMTP when MAIL_SERVER is set, else the log); failures stay queued for a retry."""
+    from matchmaker.services import notifications
+
+    click.echo(f"Sent {notifications.drain_outbox(limit=1000)} mails.")
+
+
 def init_app(app: Flask) -> None:
-    for command in (users_cli, demo_cli, matching_cli, seed_command):
+    for command in (users_cli, demo_cli, matching_cli, mail_cli, seed_command):
         app.cli.add_command(command)
     from matchmaker.transfer.cli import COMMANDS as transfer_commands
 

@@ -43,6 +43,7 @@ def _act(match, form_name: str, form, action):
         return _page(match, 409)
     except DomainError as error:
         abort(error.status)
+    notifications.drain_outbox()
     flash(_("Saved."), "success")
     return redirect(url_for("matches.detail", match_id=match.id))
 

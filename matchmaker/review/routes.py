@@ -8,10 +8,10 @@ from flask_login import current_user
 
 from matchmaker import taxonomy
 from matchmaker.access import roles
+from matchmaker.extensions import db
 from matchmaker.matches.forms import BulkDecisionForm
 from matchmaker.models import Match
-from matchmaker.extensions import db
-from matchmaker.services import matches, pipeline
+from matchmaker.services import matches, notifications, pipeline
 from matchmaker.services.errors import DomainError
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -69,6 +69,7 @@ def bulk():
             done += 1
         except DomainError as error:
             failed.append(error.message)
+    notifications.drain_outbox()
     flash(_("%(n)d decided.", n=done), "success")
     for message in dict.fromkeys(failed):
         flash(message, "error")
