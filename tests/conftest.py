@@ -42,7 +42,7 @@ class CSRFClient(FlaskClient):
         return super().open(*args, **kwargs)
 
 
-def _reset_database() -> None:
+def reset_database() -> None:
     if USING_POSTGRES:
         names = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
         db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
@@ -76,7 +76,7 @@ def app(tmp_path):
     yield app
     with app.app_context():
         db.session.remove()
-        _reset_database()
+        reset_database()
         db.engine.dispose()
 
 

@@ -36,8 +36,8 @@ def test_index_kept_in_memory_when_the_file_cannot_be_written(app, make, tmp_pat
     (blocked / "keep").write_text("x")
     app.config["MATCHMAKER_INDEX_PATH"] = str(blocked)  # os.replace onto a non-empty directory fails
     with app.app_context():
-        from matchmaker.services.matching import candidates_for
         from matchmaker.models import EnterpriseNeed
+        from matchmaker.services.matching import candidates_for
 
         need_id = make.need(enterprise, **NEED)
         found = [s.id for s in candidates_for(db.session.get(EnterpriseNeed, need_id))]

@@ -13,7 +13,7 @@ from matchmaker.extensions import db
 from matchmaker.models import Match, MatchEvent
 from matchmaker.services import pipeline
 from matchmaker.services.errors import Conflict
-from tests.conftest import USING_POSTGRES, CSRFClient, AuthActions
+from tests.conftest import USING_POSTGRES, AuthActions, CSRFClient
 from tests.test_pipeline import NEED, RESULT
 
 

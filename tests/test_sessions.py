@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from freezegun import freeze_time
 
@@ -12,7 +12,7 @@ from tests.conftest import PASSWORD
 
 def test_a_session_older_than_its_lifetime_is_refused(app, client, auth, make):
     user = make.user("researcher")
-    start = datetime.now(timezone.utc)
+    start = datetime.now(UTC)
     with freeze_time(start) as frozen:
         auth.login(user.email)
         assert client.get("/account").status_code == 200

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 def utcnow() -> datetime:
     """Timezone-aware now, called per row (never evaluated once at import)."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def today_hk():

@@ -12,7 +12,7 @@ import json
 import os
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -26,7 +26,7 @@ from matchmaker.models.postings import Status
 MODELS = (ResearchResult, EnterpriseNeed)
 # Commits of other processes can land with a slightly older updated_at than ours: re-read a margin.
 CLOCK_MARGIN = timedelta(seconds=5)
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass
@@ -113,7 +113,7 @@ def _file_is_newer(holder: IndexHolder) -> bool:
 
 def _aware(moment: datetime) -> datetime:
     """SQLite hands timestamps back without their zone; they were stored in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _sync(holder: IndexHolder) -> None:
