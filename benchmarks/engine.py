@@ -45,8 +45,20 @@ def _percentiles(ms: list[float]) -> tuple[float, float]:
     return round(float(np.percentile(ms, 50)), 2), round(float(np.percentile(ms, 95)), 2)
 
 
+def _log(message: str) -> None:
+    print(f"{time.strftime('%H:%M:%S')} {message}", file=sys.stderr, flush=True)
+
+
+def _progress(records, every: int = 100_000):
+    for i, record in enumerate(records):
+        if i % every == 0:
+            _log(f"fit: {i} records sent")
+        yield record
+
+
 def _build(args, corpus: SyntheticCorpus, out: dict) -> MatchingEngine:
     records = (r for kind, n in (("result", args.docs), ("need", args.needs)) for r in _records(corpus, kind, 0, n))
+    records = _progress(records)
     t = time.perf_counter()
     engine = MatchingEngine(n_jobs=args.jobs).fit(records)
     out["build_seconds"] = round(time.perf_counter() - t, 1)
@@ -65,6 +77,7 @@ def bench_ours(args, corpus: SyntheticCorpus) -> dict:
         out["load_seconds"] = round(time.perf_counter() - t, 1)
     else:
         engine = _build(args, corpus, out)
+    _log("index ready; timing queries")
     index = engine.indexes_["result"]
     out["index_bytes"] = sum(seg.nbytes for ix in engine.indexes_.values() for seg in ix.segments)
     out["text_bytes"] = sum(len(b) for ix in engine.indexes_.values() for b in ix.blobs)
@@ -91,6 +104,7 @@ def bench_ours(args, corpus: SyntheticCorpus) -> dict:
     out["add_one_ms"], out["add_one_p95_ms"] = _percentiles(adds)
     out["add_one_max_ms"] = round(max(adds), 1)
     if args.pairs:
+        _log("all pairs")
         out.update(_all_pairs(args, corpus, engine))
     if args.save:
         path = Path(args.save)
