@@ -106,7 +106,7 @@ def funnel_overall(figures: Figures) -> Table:
                              colour_by_category=True)
     return Table("funnel", heading, ["stage", "stage_label", "matches", "percent_of_suggested",
                                      "percent_of_previous_stage"],
-                 [_("Stage"), _("Matches"), _("% of suggested"), _("% of the stage before")],
+                 [_("Stage"), _("Matches"), _("Share of suggested (%)"), _("Share of the stage before (%)")],
                  rows, chart)
 
 
