@@ -16,6 +16,7 @@ Plain features never contain the prefix, so the engine can tell a bridged concep
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from collections.abc import Iterator
 from functools import lru_cache
@@ -39,11 +40,11 @@ __all__ = [
 STOP_WORDS: frozenset[str] = frozenset(ENGLISH_STOP_WORDS) | frozenset("abcdefghijklmnopqrstuvwxyz")
 
 # Converters are cheap to call but not to build; hk2t first fixes HK variants (綫→線), tw2sp then maps
-# characters and Taiwan/HK vocabulary (演算法→算法).  OpenCC is thread-safe for convert().
+# characters and Taiwan/HK vocabulary (演算法→算法).
 _HK2T = opencc.OpenCC("hk2t")
 _TW2SP = opencc.OpenCC("tw2sp")
 _T2S = opencc.OpenCC("t2s")
-_STEMMER = Stemmer.Stemmer("english")
+_LOCAL = threading.local()
 _STEM_CACHE: dict[str, str] = {}
 _STEM_CACHE_MAX = 500_000
 
@@ -126,16 +127,26 @@ def normalize_many(texts: list[str]) -> list[str]:
     return [_strip_controls(unicodedata.normalize("NFKC", t.lower())) for t in out]
 
 
+def _stemmer() -> Stemmer.Stemmer:
+    # PyStemmer objects are not thread-safe: one per thread.
+    stemmer = getattr(_LOCAL, "stemmer", None)
+    if stemmer is None:
+        stemmer = _LOCAL.stemmer = Stemmer.Stemmer("english")
+    return stemmer
+
+
 def stem_words(words: list[str]) -> list[str]:
     """Snowball (Porter2) stems of lowercase words, cached because vocabularies repeat."""
     cache = _STEM_CACHE
-    missing = [w for w in words if w not in cache]
-    if missing:
-        if len(cache) > _STEM_CACHE_MAX:
-            cache.clear()
-        for word, stem in zip(missing, _STEMMER.stemWords(missing), strict=True):
-            cache[word] = stem
-    return [cache[w] for w in words]
+    out = [cache.get(w) for w in words]
+    missing = [w for w, s in zip(words, out, strict=True) if s is None]
+    if not missing:
+        return out
+    stems = dict(zip(missing, _stemmer().stemWords(missing), strict=True))
+    if len(cache) > _STEM_CACHE_MAX:
+        cache.clear()  # another thread may be reading: it only ever reads through .get()
+    cache.update(stems)
+    return [s if s is not None else stems[w] for w, s in zip(words, out, strict=True)]
 
 
 @lru_cache(maxsize=200_000)
