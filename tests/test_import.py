@@ -291,14 +291,18 @@ def test_wrong_columns_are_named_and_nothing_is_read(app, signed_in, hku):
         ("gb18030", "石墨烯导热膜", "用于手机散热的石墨烯薄膜，导热系数高。"),
         ("big5", "石墨烯導熱膜", "用於手機散熱的石墨烯薄膜，導熱係數高。"),
         ("big5hkscs", "邨屋綫路", "香港屋邨的綫路改善。"),
+        ("utf-8", "石墨烯導熱膜", "沒有位元組順序記號的 UTF-8。"),
+        ("utf-8-sig", "石墨烯导热膜", "带字节顺序标记的 UTF-8。"),
     ],
 )
 @pytest.mark.parametrize("chosen", ["auto", "explicit"])
-def test_chinese_windows_encodings_are_read_right(app, signed_in, hku, encoding, title, summary, chosen):
+def test_the_encodings_offices_have_are_read_right(app, signed_in, hku, encoding, title, summary, chosen):
     data = csv_bytes([result_row("R-1", title, summary=summary)], encoding=encoding)
-    with pytest.raises(UnicodeDecodeError):
-        data.decode("utf-8")
-    choice = "auto" if chosen == "auto" else ("big5" if encoding.startswith("big5") else encoding)
+    if not encoding.startswith("utf"):
+        with pytest.raises(UnicodeDecodeError):
+            data.decode("utf-8")
+    explicit = {"big5": "big5", "big5hkscs": "big5", "gb18030": "gb18030", "utf-8": "utf-8", "utf-8-sig": "utf-8"}
+    choice = "auto" if chosen == "auto" else explicit[encoding]
     import_file(signed_in, data, encoding=choice)
     with app.app_context():
         stored = db.session.scalar(sa.select(ResearchResult).where(ResearchResult.external_ref == "R-1"))
