@@ -38,9 +38,13 @@ def flask_db(database_url: str, tmp_path: Path, *args: str) -> subprocess.Comple
 
 
 def scratch_postgres_database() -> Iterator[str]:
-    """Create an empty database beside TEST_DATABASE_URL's (one per xdist worker), drop it afterwards."""
+    """Create an empty database beside TEST_DATABASE_URL's, drop it afterwards.
+
+    Named after this process, so that concurrent runs (xdist workers, two developers on one server)
+    never drop each other's.
+    """
     server = make_url(TEST_DATABASE_URL)
-    name = f"matchmaker_migrations_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    name = f"matchmaker_migrations_{os.getpid()}"
     admin = sa.create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
