@@ -61,17 +61,20 @@ class Glossary:
     zh_prefixes: frozenset[str] = frozenset()
 
 
-def gloss_key(gloss: str, stem: Callable[[list[str]], list[str]], stop: frozenset[str]) -> str:
-    """Reduce one English gloss to a concept key, or ``""`` when it names no usable concept."""
+def gloss_words(gloss: str, stop: frozenset[str]) -> list[str]:
+    """Content words of one English gloss, or ``[]`` when it names no usable concept."""
     gloss = gloss.strip().lower()
     if not gloss or _SKIP_GLOSS.match(gloss):
-        return ""
-    gloss = _PARENS.sub(" ", gloss).strip()
-    gloss = _LEADING.sub("", gloss)
+        return []
+    gloss = _LEADING.sub("", _PARENS.sub(" ", gloss).strip())
     words = [w for w in _WORD.findall(gloss) if w not in stop]
-    if not words or len(words) > MAX_GLOSS_WORDS:
-        return ""
-    return "_".join(stem(words))
+    return words if len(words) <= MAX_GLOSS_WORDS else []
+
+
+def gloss_key(gloss: str, stem: Callable[[list[str]], list[str]], stop: frozenset[str]) -> str:
+    """Reduce one English gloss to a concept key, or ``""`` when it names no usable concept."""
+    words = gloss_words(gloss, stop)
+    return "_".join(stem(words)) if words else ""
 
 
 def _cedict_lines() -> Iterable[str]:
@@ -91,7 +94,9 @@ def _parse_cedict(lines: Iterable[str]) -> Iterable[tuple[str, list[str]]]:
         parts = head.split()
         if len(parts) < 2:
             continue
-        glosses = [g for part in rest.strip().rstrip("/").split("/") for g in part.split(";")]
+        # Only the first senses are ever used: do not split the long tail of the line.
+        senses = rest.strip().rstrip("/").split("/", MAX_SENSES + 2)[: MAX_SENSES + 2]
+        glosses = [g for part in senses for g in part.split(";")]
         yield parts[1], glosses
 
 
@@ -130,7 +135,10 @@ def build_glossary(
     pairs = [(pair, None) for pair in curated] + [(pair, max_senses) for pair in dictionary]
     # One batched call: normalizing 120k headwords one by one costs seconds of converter overhead.
     heads = normalize([zh for (zh, _), _ in pairs])
-    key_of = lru_cache(maxsize=None)(lambda gloss: gloss_key(gloss, stem, stop))
+    words_of = {g: gloss_words(g, stop) for (_, glosses), limit in pairs for g in glosses[:limit]}
+    vocabulary = sorted({w for words in words_of.values() for w in words})
+    stem_of = dict(zip(vocabulary, stem(vocabulary), strict=True))  # one batched stemmer call
+    key_of = {g: "_".join(stem_of[w] for w in words) for g, words in words_of.items()}
     table: dict[str, list[str]] = {}
     for zh, ((_, glosses), limit) in zip(heads, pairs, strict=True):
         zh = zh.replace(" ", "")
@@ -138,7 +146,7 @@ def build_glossary(
             continue
         keys = table.setdefault(zh, [])
         for gloss in glosses[:limit]:
-            key = key_of(gloss)
+            key = key_of[gloss]
             if key and key not in keys:
                 keys.append(key)
     usage: dict[str, int] = {}

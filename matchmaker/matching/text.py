@@ -20,10 +20,10 @@ import threading
 import unicodedata
 from collections.abc import Iterator
 from functools import lru_cache
+from importlib import resources
 
 import opencc
 import Stemmer
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from .glossary import CONCEPT_PREFIX, default_glossary
 
@@ -37,7 +37,14 @@ __all__ = [
     "stem_words",
 ]
 
-STOP_WORDS: frozenset[str] = frozenset(ENGLISH_STOP_WORDS) | frozenset("abcdefghijklmnopqrstuvwxyz")
+
+def _load_stop_words() -> frozenset[str]:
+    text = resources.files(__package__).joinpath("data/stopwords_en.txt").read_text("utf-8")
+    words = (line.strip() for line in text.splitlines() if not line.startswith("#"))
+    return frozenset(w for w in words if w) | frozenset("abcdefghijklmnopqrstuvwxyz")
+
+
+STOP_WORDS: frozenset[str] = _load_stop_words()
 
 # Converters are cheap to call but not to build; hk2t first fixes HK variants (綫→線), tw2sp then maps
 # characters and Taiwan/HK vocabulary (演算法→算法).
