@@ -104,6 +104,8 @@ def main() -> None:
     url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/dashboard-bench.db"
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, WTF_CSRF_ENABLED=False)
     with app.app_context():
+        if sa.inspect(db.engine).get_table_names():
+            raise SystemExit("--database-url must name an empty database: the benchmark drops its tables after")
         db.create_all()
         began = time.perf_counter()
         events = _fill(args.matches)

@@ -101,6 +101,18 @@ def test_funnel_counts_a_match_at_every_stage_it_ever_reached(client, scenario):
     assert rows["suggested"]["stage_label"] == "Suggested"
 
 
+def test_a_match_without_history_counts_by_its_current_state(app, client, make, scenario):
+    need_id = make.need(scenario["enterprise"], title="Need from before the event log")
+    with app.app_context():
+        db.session.add(Match(result_id=scenario["results"]["hku_energy"], need_id=need_id, score=0.4, rank=2,
+                             engine_version="old", state="connected",
+                             created_at=datetime(2025, 6, 3, tzinfo=UTC)))
+        db.session.commit()
+    _login(client, scenario["reviewer"].email)
+    rows = _csv(client, "funnel", month_from="2025-06", month_to="2025-06")
+    assert [int(row["matches"]) for row in rows] == [1, 1, 1, 0]
+
+
 def test_funnel_by_month_uses_hong_kong_time_and_fills_empty_months(client, scenario):
     _login(client, scenario["reviewer"].email)
     rows = _csv(client, "funnel-by-month", month_from="2026-01", month_to="2026-03")

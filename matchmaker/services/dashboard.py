@@ -194,19 +194,23 @@ def _reached_rank(filters: Filters) -> sa.Subquery:
 def funnel(filters: Filters) -> FunnelReport:
     """The funnel overall and per month, sector and institution.
 
-    The database groups the matches (by month, sector, institution, furthest event and current state),
-    so Python adds up groups, not matches.
+    The database groups the matches by month, sector, institution and the furthest stage reached
+    (by its events or, failing those, its current state), so Python adds up groups, not matches.
     """
     reached = _reached_rank(filters)
-    keys = (hk_month(Match.created_at), ResearchResult.sector, ResearchResult.organisation_id,
-            sa.func.coalesce(reached.c.reached, 0), Match.state)
+    by_event = sa.func.coalesce(reached.c.reached, 0)
+    by_state = sa.case(STAGE_RANK, value=Match.state, else_=0)
+    keys = (hk_month(Match.created_at).label("match_month"), ResearchResult.sector.label("result_sector"),
+            ResearchResult.organisation_id.label("result_organisation"),
+            sa.case((by_event > by_state, by_event), else_=by_state).label("furthest_stage"))
+    # grouped by the output names: PostgreSQL would not match the CASE's bound values twice over
     groups = db.session.execute(
         sa.select(*keys, sa.func.count()).join(Match.result)
         .outerjoin(reached, reached.c.match_id == Match.id)
-        .where(*_in_months(Match.created_at, filters), *_sector(filters)).group_by(*keys))
+        .where(*_in_months(Match.created_at, filters), *_sector(filters))
+        .group_by(*(sa.literal_column(key.name) for key in keys)))
     furthest = defaultdict(lambda: [0] * len(STAGES))  # per split key: how many matches stopped at each stage
-    for month, sector, organisation_id, event_rank, state, n in groups:
-        rank = max(event_rank, STAGE_RANK.get(state, 0))
+    for month, sector, organisation_id, rank, n in groups:
         for key in (("all",), ("month", month), ("sector", sector), ("institution", organisation_id)):
             furthest[key][rank] += n
     # a match that got to stage k counts at every stage up to k
