@@ -78,6 +78,8 @@ class Config:
     MAIL_FROM = os.environ.get("MAIL_FROM", "Matchmaker <no-reply@matchmaker.example>")
 
     POSTINGS_PER_PAGE = 20
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT") or "300 per minute"
+    API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 30)
     MATCH_TOP_N = env_int("MATCH_TOP_N", 20)
     MATCH_MIN_SCORE = float(os.environ.get("MATCH_MIN_SCORE") or 0.05)  # similarity 0–1; see services/matching
     HSTS = False

@@ -11,6 +11,7 @@ from apiflask import APIFlask
 from flask import Flask
 
 from config import CONFIGS, ProductionConfig
+from matchmaker import routing
 
 
 def create_app(config_name: str | None = None, **overrides) -> Flask:
@@ -33,6 +34,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     app.config.update(overrides)
     app.json.ensure_ascii = False
     os.makedirs(app.instance_path, exist_ok=True)
+    routing.init_app(app)
 
     register_extensions(app)
     register_blueprints(app)

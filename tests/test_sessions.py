@@ -51,3 +51,20 @@ def test_logs_hold_no_password_session_or_csrf_token(app, client, auth, make, ca
     assert "forced failure" in caplog.text  # the error was logged…
     for secret in (PASSWORD, session_cookie, token):
         assert secret not in caplog.text  # …without what would let someone in
+
+
+def test_a_password_change_revokes_api_tokens(client, auth, make):
+    user = make.user("researcher")
+    token = client.post("/api/v1/tokens", json={"email": user.email, "password": PASSWORD}).get_json()["token"]
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/me", headers=bearer).status_code == 200
+    auth.login(user.email)
+    client.post("/account/password", data={"current_password": PASSWORD, "new_password": "a brand new passphrase"})
+    assert client.get("/api/v1/me", headers=bearer).status_code == 401
+
+
+def test_ids_beyond_the_database_range_are_404_everywhere(client, auth, make):
+    auth.login(make.user("reviewer").email)
+    for path in ("/matches/2147483648", "/results/99999999999999999999", "/api/v1/matches/2147483648",
+                 "/needs/0"):
+        assert client.get(path).status_code == 404, path

@@ -13,9 +13,9 @@ from marshmallow import EXCLUDE, ValidationError, post_load
 
 from matchmaker import taxonomy
 from matchmaker.forms import has_control_characters
+from matchmaker.models.base import MAX_ID
 from matchmaker.models.postings import Status
 
-MAX_ID = 2**31 - 1
 MAX_BUDGET = 10**12
 
 

@@ -15,3 +15,6 @@ def today_hk():
     from zoneinfo import ZoneInfo
 
     return datetime.now(ZoneInfo("Asia/Hong_Kong")).date()
+
+
+MAX_ID = 2**31 - 1  # primary keys are 32-bit integers on PostgreSQL

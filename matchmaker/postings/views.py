@@ -13,6 +13,7 @@ from flask_login import current_user
 from matchmaker import taxonomy
 from matchmaker.access import public, roles, signed_in
 from matchmaker.extensions import limiter
+from matchmaker.models.base import MAX_ID
 from matchmaker.models.postings import Status
 from matchmaker.services import postings, search
 from matchmaker.services.errors import DomainError, InvalidInput
@@ -31,7 +32,7 @@ def _created(response) -> bool:
 MAX_PAGE = 100_000
 
 
-def _int_arg(name: str, low: int = 1, high: int = postings.MAX_ID) -> int | None:
+def _int_arg(name: str, low: int = 1, high: int = MAX_ID) -> int | None:
     """An ASCII-digit argument within [low, high], else None: `²` or 10**30 must not reach int() or SQL."""
     value = request.args.get(name, "")
     if not (value.isascii() and value.isdigit()) or len(value) > 20:

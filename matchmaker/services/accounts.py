@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from matchmaker.extensions import db
 from matchmaker.models import Organisation, Role, User
+from matchmaker.services import tokens
 from matchmaker.services.errors import InvalidInput
 
 MIN_PASSWORD_LENGTH = 12
@@ -93,6 +94,7 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     except InvalidInput as error:
         raise InvalidInput(error.message, field="new_password") from None
     user.set_password(new_password)
+    tokens.revoke_all(user)
     db.session.commit()
 
 

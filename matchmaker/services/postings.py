@@ -19,7 +19,6 @@ from matchmaker.services.language import detect_languages
 from matchmaker.services.search import fold
 
 MODELS: dict[str, type] = {"result": ResearchResult, "need": EnterpriseNeed}
-MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL; SQLite overflows past 2**63
 POSTER_ROLE = {"result": Role.RESEARCHER, "need": Role.ENTERPRISE}
 
 
@@ -61,7 +60,7 @@ def get_posting(kind: str, posting_id: int, user: User | None, *, for_edit: bool
     :raise NotFound: no such posting, or one the user may not know exists.
     :raise Forbidden: visible, but not the user's to edit.
     """
-    posting = db.session.get(model_for(kind), posting_id) if 0 < posting_id <= MAX_ID else None
+    posting = db.session.get(model_for(kind), posting_id)
     if posting is None or not can_view(posting, user):
         raise NotFound(_("We could not find that posting."))
     if for_edit and not can_edit(posting, user):

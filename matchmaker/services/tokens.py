@@ -88,8 +88,13 @@ def revoke(user: User, token_id: int) -> None:
 
     :raise NotFound: no such token among the user's own.
     """
-    token = db.session.get(ApiToken, token_id) if 0 < token_id < 2**31 else None
+    token = db.session.get(ApiToken, token_id)
     if token is None or token.user_id != user.id:
         raise NotFound(_("We could not find that token."))
     db.session.delete(token)
     db.session.commit()
+
+
+def revoke_all(user: User) -> int:
+    """Delete every token of `user` (a new password must lock out old API clients too); the caller commits."""
+    return db.session.execute(sa.delete(ApiToken).where(ApiToken.user_id == user.id)).rowcount
