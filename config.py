@@ -81,7 +81,7 @@ class Config:
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT") or "300 per minute"
     API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 30)
     MATCH_TOP_N = env_int("MATCH_TOP_N", 20)
-    MATCH_MIN_SCORE = float(os.environ.get("MATCH_MIN_SCORE") or 0.05)  # similarity 0–1; see services/matching
+    MATCH_MIN_SCORE = float(os.environ.get("MATCH_MIN_SCORE") or 0.02)  # similarity 0–1; see services/matching
     HSTS = False
 
 
