@@ -18,10 +18,13 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import subprocess
+import sys
 import threading
 import time
 import urllib.parse
 from collections import Counter, defaultdict
+from pathlib import Path
 
 import psycopg
 
@@ -226,6 +229,14 @@ def summarise(stats: Stats, elapsed: float) -> dict:
             "errors_by_status": errors, "sample_5xx_bodies": [b.decode(errors="replace") for b in stats.bodies_5xx]}
 
 
+def profile(pid: int, seconds: float, output: str) -> subprocess.Popen:
+    """Sample the gunicorn master's workers with py-spy (a dev requirement) while the load runs."""
+    py_spy = str(Path(sys.executable).parent / "py-spy")
+    return subprocess.Popen([py_spy, "record", "--subprocesses", "--pid", str(pid), "--duration",
+                             str(int(seconds)), "--format", "raw", "--output", output, "--nonblocking"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=60)
@@ -235,6 +246,8 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=10, help="seconds of reads before measuring")
     parser.add_argument("--database", default="matchmaker_load")
     parser.add_argument("--redis-db", type=int, default=13)
+    parser.add_argument("--profile", metavar="FILE", help="py-spy samples of every worker while measuring "
+                        "(collapsed stacks, `py-spy record -f raw`)")
     args = parser.parse_args()
     expected_posts = args.seconds * (args.rate or 600) * 0.05 * 1.5
     posters = max(4, int(expected_posts / 2 / POSTINGS_PER_ACCOUNT) + 2)
@@ -249,11 +262,14 @@ def main() -> None:
         driver.run(args.warmup, args.rate, reads_only=True)
         driver.measure = True
         say(f"Measuring for {args.seconds} s")
+        profiler = profile(server.proc.pid, args.seconds, args.profile) if args.profile else None
         elapsed = driver.run(args.seconds, args.rate)
         report = {"benchmark": "load", "seconds": round(elapsed, 1), "target_rps": args.rate,
                   "threads": args.threads, "gunicorn_workers": args.workers, "warmup_seconds": args.warmup,
                   **summarise(driver.stats, elapsed), "posters_ran_out": not driver.write_ok,
                   **check_writes(fixture.env["DATABASE_URL"].replace("+psycopg", ""), driver)}
+        if profiler is not None:
+            profiler.wait()
     finally:
         server.stop()
         drop_database(args.database)
