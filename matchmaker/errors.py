@@ -70,6 +70,9 @@ def handle_database_down():
     message = _messages()[503]
     if wants_json():
         return jsonify({"status": 503, "message": message}), 503, {"Retry-After": "5"}
+    # Flask-Login's template context processor would load a signed-in caller's user row (another
+    # query, failing again) and the 503 became a bare 500: the page treats every caller as anonymous.
+    current_app.login_manager._update_request_context_with_user(None)
     return render_template("errors/unavailable.html", message=message), 503, {"Retry-After": "5"}
 
 
