@@ -235,6 +235,23 @@ class MatchingEngine:
         self._check_fitted()
         return rank_many(self, list(queries), kind, top_n, explain_top, n_jobs)
 
+    def score(self, query: Record | str, kind: str, ids: Iterable[Hashable]) -> dict[Hashable, float]:
+        """The scores :meth:`rank` would give the records ``ids`` of ``kind`` (unknown ids are left out).
+
+        For scoring a known pair in the other direction without ranking the whole index.
+        """
+        self._check_fitted()
+        index = self.indexes_.get(kind)
+        known = [i for i in ids if index is not None and i in index.rows]
+        if not known:
+            return {}
+        cols, weights = self._query_vector(self._query_features(query))
+        if cols.size == 0:
+            return dict.fromkeys(known, 0.0)
+        rows = np.array([index.rows[i] for i in known], dtype=np.int64)
+        totals = index.contributions(cols, weights, rows).sum(axis=0)
+        return {i: float(total) for i, total in zip(known, totals, strict=True)}
+
     def self_score(self, query: Record | str) -> float:
         """The score ``query`` would get against a copy of itself indexed now.
 

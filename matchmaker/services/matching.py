@@ -35,33 +35,50 @@ def _same_organisation_ids(posting) -> list[int]:
         model.organisation_id == posting.organisation_id)))
 
 
-def _live_ids(model, ids: list[int]) -> set[int]:
+def _live(model, ids: list[int]) -> dict[int, object]:
+    """The live postings among `ids`, by id (one query)."""
     if not ids:
-        return set()
-    stmt = sa.select(model.id).where(model.id.in_(ids), model.status == Status.PUBLISHED)
+        return {}
+    stmt = sa.select(model).where(model.id.in_(ids), model.status == Status.PUBLISHED)
     if model is EnterpriseNeed:
         stmt = stmt.where(sa.or_(model.deadline.is_(None), model.deadline >= today_hk()))
-    return set(db.session.scalars(stmt))
+    return {posting.id: posting for posting in db.session.scalars(stmt)}
 
 
 def candidates_for(posting) -> list:
-    """The engine's suggestions for `posting` that pass the service's rules, best first."""
+    """The engine's suggestions for `posting` that pass the service's rules, best first.
+
+    A pair's similarity is the better of its two directions: each posting scored against the other,
+    as a share of what it would score against itself. A Chinese text's ceiling counts character n-grams
+    that an English partner can only meet through glossary concepts, so one direction can undersell a
+    true cross-language pair that the other direction sees plainly.
+    """
     config = current_app.config
     other = OTHER[posting.KIND]
     record = index.record_for(posting)
     with index.lock():
         engine = index.current_engine()
-        ranked = engine.rank(record, kind=other.KIND, top_n=config["MATCH_TOP_N"],
-                             exclude=_same_organisation_ids(posting))
+        ranked = engine.rank(record, kind=other.KIND, top_n=3 * config["MATCH_TOP_N"],
+                             exclude=_same_organisation_ids(posting), explain_top=0)
         ceiling = engine.self_score(record)
-    live = _live_ids(other, [s.id for s in ranked])
-    scored = [replace(s, score=similarity(s.score, ceiling)) for s in ranked if s.id in live]
-    return [s for s in scored if s.score >= config["MATCH_MIN_SCORE"]]
+        partners = _live(other, [s.id for s in ranked])
+        scored = [replace(s, score=max(similarity(s.score, ceiling), _backward(engine, partners[s.id], posting)))
+                  for s in ranked if s.id in partners]
+        scored.sort(key=lambda s: s.score, reverse=True)
+        best = [s for s in scored if s.score >= config["MATCH_MIN_SCORE"]][: config["MATCH_TOP_N"]]
+        return [replace(s, explanation=engine.explain(record, other.KIND, s.id)) for s in best]
 
 
 def similarity(score: float, ceiling: float) -> float:
-    """The engine's score as a share of what the posting would score against itself (0–1)."""
+    """The engine's score as a share of what the query would score against itself (0–1)."""
     return min(1.0, score / ceiling) if ceiling > 0 else 0.0
+
+
+def _backward(engine, partner, posting) -> float:
+    """How `posting` scores as a share of `partner`'s ceiling when `partner` is the query."""
+    back = index.record_for(partner)
+    score = engine.score(back, posting.KIND, [posting.id]).get(posting.id, 0.0)
+    return similarity(score, engine.self_score(back))
 
 
 def _upsert(posting, suggestion, rank: int) -> Match | None:

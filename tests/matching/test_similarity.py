@@ -33,3 +33,13 @@ def test_longer_queries_have_higher_ceilings_so_raw_scores_are_not_comparable(en
 
 def test_unknown_words_have_no_ceiling(engine):
     assert engine.self_score("zzzz qqqq") == 0.0
+
+
+def test_score_gives_exactly_what_rank_gives_and_skips_unknown_ids(engine):
+    query = Record("need", 1, {"title": "graphene battery for solar storage"})
+    ranked = {s.id: s.score for s in engine.rank(query, kind="result", top_n=10)}
+    scored = engine.score(query, "result", ["a", "b", "c", "missing"])
+    assert set(scored) == {"a", "b", "c"}
+    for record_id, value in ranked.items():
+        assert scored[record_id] == pytest.approx(value, rel=1e-5)
+    assert scored["c"] == 0.0 and "c" not in ranked  # no shared feature: zero, and rank leaves it out
