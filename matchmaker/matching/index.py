@@ -27,6 +27,10 @@ import scipy.sparse as sp
 
 FULL_SCAN_POSTINGS = 200_000  # below this many postings a plain scan is as fast as pruning
 PROBE_POSTINGS = 50_000  # postings read to find a first threshold θ
+# Prune only when it skips at least this share of the postings, and this many postings per skipped
+# feature (each costs a few numpy calls to finish the candidates; a scan costs ~2 ns a posting).
+MIN_SKIPPED = 0.5
+SKIP_PER_FEATURE = 20_000
 DENSE_FACTOR = 8  # read a skipped posting whole when it is under this many times the candidates
 SLACK = 1e-9  # relative float tolerance in bound comparisons: prune only when clearly safe
 
@@ -96,9 +100,7 @@ class Segment:
         ends = np.where(inside, self.indptr[safe + 1], 0)
         return starts, ends
 
-    def gather(
-        self, starts: np.ndarray, ends: np.ndarray, weights: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def gather(self, starts: np.ndarray, ends: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Concatenated postings of several features: rows and ``weight · w`` contributions."""
         spans = list(zip(starts.tolist(), ends.tolist(), strict=True))
         if not spans:
@@ -108,9 +110,7 @@ class Segment:
         data = np.concatenate([self.data[s:e] for s, e in spans])
         return rows, np.repeat(weights, ends - starts) * data
 
-    def lookup(
-        self, starts: np.ndarray, ends: np.ndarray, weights: np.ndarray, rows: np.ndarray
-    ) -> np.ndarray:
+    def lookup(self, starts: np.ndarray, ends: np.ndarray, weights: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """Contribution matrix (features × ``rows``) found by binary search in each posting."""
         out = np.zeros((starts.size, rows.size))
         for i, (s, e, w) in enumerate(zip(starts.tolist(), ends.tolist(), weights.tolist(), strict=True)):
@@ -163,13 +163,18 @@ def search(
     starts, ends, weights = starts[used], ends[used], weights[used]
     if starts.size == 0 or k <= 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0)
-    if int((ends - starts).sum()) <= FULL_SCAN_POSTINGS or not seg.nonneg or weights.min() < 0:
-        rows, contrib = seg.gather(starts, ends, weights)
-        scores = np.bincount(rows, weights=contrib, minlength=seg.n)  # adds in feature order
-        return _top(np.flatnonzero((scores > 0) & ok), scores, k)
-    bounds = weights * seg.maxw[cols[used]].astype(np.float64)
-    theta = max(theta, _probe(seg, starts, ends, weights, bounds, k, ok))
-    return _pruned(seg, starts, ends, weights, bounds, k, ok, theta)
+    total = int((ends - starts).sum())
+    # Pruning pays only when postings are long (a big segment): not worth even probing otherwise.
+    worth = total > max(FULL_SCAN_POSTINGS, MIN_SKIPPED * SKIP_PER_FEATURE * starts.size)
+    if worth and seg.nonneg and weights.min() >= 0:
+        bounds = weights * seg.maxw[cols[used]].astype(np.float64)
+        theta = max(theta, _probe(seg, starts, ends, weights, bounds, k, ok))
+        found = _pruned(seg, starts, ends, weights, bounds, k, ok, theta, total)
+        if found is not None:
+            return found
+    rows, contrib = seg.gather(starts, ends, weights)
+    scores = np.bincount(rows, weights=contrib, minlength=seg.n)  # adds in feature order
+    return _top(np.flatnonzero((scores > 0) & ok), scores, k)
 
 
 def _top(rows: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -203,20 +208,23 @@ def _probe(seg: Segment, starts, ends, weights, bounds, k: int, ok: np.ndarray) 
     return _kth(partial[ok & (partial > 0)], k) * (1 - SLACK)
 
 
-def _pruned(seg: Segment, starts, ends, weights, bounds, k: int, ok: np.ndarray, theta: float):
-    """Top ``k`` reading in full only the postings that can lift a row above ``theta``."""
+def _pruned(seg: Segment, starts, ends, weights, bounds, k: int, ok: np.ndarray, theta: float, total: int):
+    """Top ``k`` reading in full only the postings that can lift a row above ``theta``.
+
+    Returns None when too few postings could be skipped for pruning to beat a plain scan.
+    """
     order = np.argsort(bounds, kind="stable")
     skip = np.zeros(starts.size, dtype=bool)
     skip[order[np.cumsum(bounds[order]) * (1 + SLACK) < theta]] = True
+    if int((ends - starts)[skip].sum()) < max(MIN_SKIPPED * total, SKIP_PER_FEATURE * int(skip.sum())):
+        return None
     rows, contrib = seg.gather(starts[~skip], ends[~skip], weights[~skip])
     partial = np.bincount(rows, weights=contrib, minlength=seg.n)
     live = ok & (partial > 0)
     theta = max(theta, _kth(partial[live], k) * (1 - SLACK))
     rest = float(bounds[skip].sum()) * (1 + SLACK)
     cand = np.flatnonzero(live & (partial + rest >= theta))
-    cand, full = _complete(
-        seg, starts[skip], ends[skip], weights[skip], bounds[skip], cand, partial[cand], theta
-    )
+    cand, full = _complete(seg, starts[skip], ends[skip], weights[skip], bounds[skip], cand, partial[cand], theta)
     if cand.size > k:  # near-ties of the k-th score are settled on canonical scores below
         kth = _kth(full, k)
         cand = cand[full >= kth - abs(kth) * 1e-6]
@@ -225,9 +233,7 @@ def _pruned(seg: Segment, starts, ends, weights, bounds, k: int, ok: np.ndarray,
     return _top(cand[scores[cand] > 0], scores, k)
 
 
-def _complete(
-    seg: Segment, starts, ends, weights, bounds, cand: np.ndarray, partial: np.ndarray, theta: float
-):
+def _complete(seg: Segment, starts, ends, weights, bounds, cand: np.ndarray, partial: np.ndarray, theta: float):
     """Add the skipped features to the candidates' partial scores, biggest bound first.
 
     After each feature the bound of what is left shrinks, and candidates that can no longer

@@ -11,12 +11,8 @@ import scipy.sparse as sp
 from matchmaker.matching import EngineConfig, MatchingEngine, NotFittedError, Record, collection, index
 
 RESULTS = [
-    Record(
-        "result", "r-graphene", {"title": "Graphene battery electrodes", "summary": "Fast charging cells."}
-    ),
-    Record(
-        "result", "r-membrane", {"title": "Desalination membrane", "summary": "Low energy water treatment."}
-    ),
+    Record("result", "r-graphene", {"title": "Graphene battery electrodes", "summary": "Fast charging cells."}),
+    Record("result", "r-membrane", {"title": "Desalination membrane", "summary": "Low energy water treatment."}),
     Record("result", 7, {"title": "石墨烯 涂层", "summary": "石墨烯防腐涂层技术，用于船舶。"}),
     Record("result", "r-robot", {"title": "Warehouse robot arm", "keywords": "robotics, gripper"}),
 ]
@@ -161,6 +157,8 @@ def search_path(request, monkeypatch):
     if request.param == "pruned":  # force MaxScore pruning even on a tiny corpus
         monkeypatch.setattr(index, "FULL_SCAN_POSTINGS", 0)
         monkeypatch.setattr(index, "PROBE_POSTINGS", 5)
+        monkeypatch.setattr(index, "MIN_SKIPPED", 0.0)
+        monkeypatch.setattr(index, "SKIP_PER_FEATURE", 0)
     return request.param
 
 
