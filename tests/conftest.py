@@ -24,6 +24,27 @@ _TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 USING_POSTGRES = (os.environ.get("TEST_DATABASE_URL") or "").startswith("postgresql")
 
 
+def _database_per_xdist_worker() -> None:
+    """Under pytest-xdist each worker gets its own PostgreSQL database (test_gw0, …), made on demand,
+    so parallel workers never truncate each other's tables. Runs before `config` is first imported."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not (USING_POSTGRES and worker):
+        return
+    base = sa.engine.make_url(os.environ["TEST_DATABASE_URL"])
+    mine = base.set(database=f"{base.database}_{worker}")
+    admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        exists = connection.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                   {"name": mine.database})
+        if not exists:
+            connection.execute(sa.text(f'CREATE DATABASE "{mine.database}"'))
+    admin.dispose()
+    os.environ["TEST_DATABASE_URL"] = mine.render_as_string(hide_password=False)
+
+
+_database_per_xdist_worker()
+
+
 class CSRFClient(FlaskClient):
     """A test client that sends the CSRF token a browser would have taken from the page."""
 
