@@ -28,6 +28,10 @@ def _database_per_xdist_worker() -> None:
     """Under pytest-xdist each worker gets its own PostgreSQL database (test_gw0, …), made on demand,
     so parallel workers never truncate each other's tables. Runs before `config` is first imported."""
     worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker and os.environ.get("TEST_REDIS_URL"):  # and its own Redis database for the rate limiter
+        redis = sa.engine.make_url(os.environ["TEST_REDIS_URL"])
+        number = int(redis.database or 0) + 1 + int(worker.removeprefix("gw"))
+        os.environ["TEST_REDIS_URL"] = redis.set(database=str(number)).render_as_string(hide_password=False)
     if not (USING_POSTGRES and worker):
         return
     base = sa.engine.make_url(os.environ["TEST_DATABASE_URL"])
