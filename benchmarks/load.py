@@ -27,7 +27,6 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import psycopg
-
 from load_harness import Client, Fixture, Server, drop_database, percentile, prepare, say
 
 QUERIES = ["solar", "battery", "sensor", "drug delivery", "robot", "water treatment", "5G",
@@ -78,6 +77,7 @@ class Driver:
         self.queues = [[m for m in fixture.suggested if m % threads == t] for t in range(threads)]
         self.measure = True
         self.write_ok = True
+        self.deadline = 0.0
 
     def call(self, client: Client, cls: str, method: str, path: str, **kw) -> tuple[int, bytes]:
         started = time.perf_counter()
@@ -153,14 +153,14 @@ class Driver:
             (self.fx.results if kind == "result" else self.fx.needs).append(posting_id)
         self.sent_postings[marker] = (kind, created, published)
 
-    def worker(self, thread: int, until: float, op_interval: float, reads_only: bool) -> None:
-        rng = random.Random(thread * 7919 + int(until))
+    def worker(self, thread: int, op_interval: float, reads_only: bool) -> None:
+        rng = random.Random(thread * 7919 + int(self.deadline))
         client = Client(self.port)
         email, _ = self.fx.reviewers[thread % len(self.fx.reviewers)]
         client.login(email)
         mine = [token for _, token in self.fx.reviewers[thread::self.threads]]
         due = time.monotonic() + rng.random() * op_interval
-        while time.monotonic() < until:
+        while time.monotonic() < self.deadline:  # a deadline others may move (pg_restart.py)
             if op_interval:
                 time.sleep(max(0.0, due - time.monotonic()))
                 due += op_interval
@@ -178,9 +178,9 @@ class Driver:
 
     def run(self, seconds: float, rate: float, reads_only: bool = False) -> float:
         op_interval = self.threads / (rate * 0.75) if rate else 0.0
-        until = time.monotonic() + seconds
+        self.deadline = time.monotonic() + seconds
         started = time.perf_counter()
-        workers = [threading.Thread(target=self.worker, args=(t, until, op_interval, reads_only))
+        workers = [threading.Thread(target=self.worker, args=(t, op_interval, reads_only))
                    for t in range(self.threads)]
         for thread in workers:
             thread.start()
@@ -206,6 +206,7 @@ def check_writes(dsn: str, driver: Driver) -> dict:
         "postings_lost": sum(1 for m in acknowledged if found[m] == 0),
         "postings_duplicated": sum(1 for m in found if found[m] > 1),
         "postings_stored_though_refused": sum(1 for m in refused if found[m]),
+        "stored_though_refused_statuses": sorted(driver.sent_postings[m][1] for m in refused if found[m]),
         "decisions_acknowledged": len(driver.decided),
         "decisions_lost": sum(1 for m in driver.decided if events.get(m, 0) == 0),
         "decisions_duplicated": sum(1 for m in driver.decided if events.get(m, 0) > 1),

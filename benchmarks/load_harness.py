@@ -103,7 +103,7 @@ def _make_accounts(fixture: Fixture, reviewers: int, posters: int) -> None:
     from matchmaker.services import accounts, demo, tokens
 
     # A cheap hash: these accounts live minutes; the server's own hashing is not what is measured.
-    app = create_app("production", PASSWORD_HASH_METHOD="pbkdf2:sha256:1000")
+    app = create_app("production", PASSWORD_HASH_METHOD="pbkdf2:sha256:1000")  # noqa: S106
     with app.app_context():
         university = db.session.scalar(sa.select(Organisation).where(Organisation.kind == "university")
                                        .order_by(Organisation.id).limit(1))
@@ -131,7 +131,8 @@ class Server:
 
     def __init__(self, env: dict, workers: int):
         self.port = free_port()
-        self.log = tempfile.NamedTemporaryFile(prefix="mm-gunicorn-", suffix=".log", delete=False)
+        # Kept open for gunicorn to write to; left on disk for reading after a failure.
+        self.log = tempfile.NamedTemporaryFile(prefix="mm-gunicorn-", suffix=".log", delete=False)  # noqa: SIM115
         self.proc = subprocess.Popen(
             [str(BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{self.port}", "wsgi:app"],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
