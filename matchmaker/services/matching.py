@@ -99,9 +99,17 @@ def _upsert(posting, suggestion, rank: int) -> Match | None:
 def oriented_explanation(query_kind: str, explanation: list[dict]) -> list[dict]:
     """Name each side's words by kind (result/need), whichever side asked the engine."""
     mine, theirs = ("result", "need") if query_kind == "result" else ("need", "result")
-    return [{"feature": item["feature"], f"{mine}_terms": item["query_terms"],
-             f"{theirs}_terms": item["match_terms"], "field": item["field"], "share": item["share"],
+    return [{"feature": item["feature"], f"{mine}_terms": _distinct(item["query_terms"]),
+             f"{theirs}_terms": _distinct(item["match_terms"]), "field": item["field"], "share": item["share"],
              "bridged": item["bridged"]} for item in explanation]
+
+
+def _distinct(terms: list[str]) -> list[str]:
+    """The words as first written, without repeats that differ only in case (Graphene, graphene)."""
+    seen: dict[str, str] = {}
+    for term in terms:
+        seen.setdefault(term.casefold(), term)
+    return list(seen.values())
 
 
 def _suggest_event(match: Match):
