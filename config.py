@@ -92,10 +92,11 @@ class DevelopmentConfig(Config):
 
 class TestingConfig(Config):
     TESTING = True
-    SECRET_KEY = "testing-only-not-secret"
+    SECRET_KEY = "testing-only-not-secret"  # noqa: S105 - the test config, never served
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
     RATELIMIT_STORAGE_URI = os.environ.get("TEST_REDIS_URL") or "memory://"
-    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # tests hash hundreds of passwords; production keeps scrypt
+    # Tests hash hundreds of passwords; production keeps scrypt.
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105 - a hash method, not a password
 
 
 class ProductionConfig(Config):

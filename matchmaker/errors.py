@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -53,10 +55,8 @@ def handle_csrf_error(error: CSRFError):
 
 
 def handle_unexpected(error: Exception):
-    try:
+    with contextlib.suppress(SQLAlchemyError):  # the database itself may be what failed
         db.session.rollback()
-    except SQLAlchemyError:  # the database itself may be what failed
-        pass
     if isinstance(error, HTTPException):
         return handle_http_error(error)
     current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)

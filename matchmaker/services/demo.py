@@ -21,7 +21,7 @@ from matchmaker.services import accounts, index, matching
 from matchmaker.services.seed import ensure_universities
 
 DATA_FILE = Path(__file__).resolve().parent.parent / "demo" / "postings.json"
-PASSWORD = "matchmaker-demo"
+PASSWORD = "matchmaker-demo"  # noqa: S105 - the published demo password, printed at start-up
 DEMO_RESEARCHER_UNIVERSITY = "HKU"
 DEMO_COMPANY = "fs-guangyao"  # owner of a need paired with one of HKU's results
 DEMO_LOGINS = (("researcher@demo.test", "researcher"), ("enterprise@demo.test", "enterprise"),

@@ -137,9 +137,8 @@ def _sync(holder: IndexHolder) -> None:
 def current_engine() -> MatchingEngine:
     """This process's engine, up to date with the database. Hold `lock()` while using it."""
     holder = _holder()
-    if holder.engine is None or _file_is_newer(holder):
-        if not _load_from_disk(holder):
-            _rebuild_into(holder)
+    if (holder.engine is None or _file_is_newer(holder)) and not _load_from_disk(holder):
+        _rebuild_into(holder)
     _sync(holder)
     return holder.engine
 

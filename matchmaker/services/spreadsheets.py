@@ -43,10 +43,7 @@ def read_table(data: bytes, encoding: str = "auto", max_rows: int = 20_000) -> T
     if data.startswith(_XLS_MAGIC):
         raise InvalidInput(_("This is an old Excel (.xls) file. Save it as .xlsx or CSV and try again."),
                            field="file")
-    if data.startswith(_XLSX_MAGIC):
-        table = _read_xlsx(data, max_rows)
-    else:
-        table = _read_csv(data, encoding, max_rows)
+    table = _read_xlsx(data, max_rows) if data.startswith(_XLSX_MAGIC) else _read_csv(data, encoding, max_rows)
     if not any(table.header):
         raise InvalidInput(_("The file is empty: the first row must name the columns."), field="file")
     return table
