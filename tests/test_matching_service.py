@@ -126,3 +126,34 @@ def test_two_reviewers_deciding_at_once_one_wins(app, make):
         match = db.session.get(Match, match_id)
         assert match.state in ("introduced", "rejected") and len(match.events) == 2
     assert os.environ.get("TEST_DATABASE_URL")
+
+
+def test_a_pair_inserted_meanwhile_by_another_request_is_taken_not_a_500(app, make):
+    """Publishing a result and its need at the same moment: both requests insert the pair."""
+    from matchmaker.models import EnterpriseNeed, ResearchResult
+    from matchmaker.services import matching
+
+    researcher, enterprise = make.user("researcher"), make.user("enterprise")
+    result_id = make.result(researcher, **RESULT)
+    need_id = make.need(enterprise, **NEED)
+    with app.app_context():
+        result = db.session.get(ResearchResult, result_id)
+        found = matching.candidates_for(result)
+        assert [s.id for s in found] == [need_id]
+        # The other request got there first: its row exists, this request's session has not seen it.
+        with db.engine.begin() as other:
+            other.execute(sa.insert(Match).values(result_id=result_id, need_id=need_id, score=0.5, rank=1,
+                                                  explanation=[], engine_version="x", state="suggested",
+                                                  decision_note="", result_message="", need_message="",
+                                                  outcome_note="", version=1,
+                                                  created_at=db.func.now(), updated_at=db.func.now()))
+        # Between this request's look-up (nothing yet) and its insert, the other one committed:
+        taken = matching._insert(result_id, need_id, {"score": 0.9, "rank": 1, "explanation": [],
+                                                      "engine_version": "mine"})
+        db.session.commit()
+        assert taken.engine_version == "x"  # the winner's row, not a 500 on the unique key
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Match)) == 1
+        stored = matching._upsert(result, found[0], 1)  # and the refresh then updates that row
+        db.session.commit()
+        assert stored.id == taken.id and stored.engine_version != "x"
+        assert db.session.get(EnterpriseNeed, need_id) is not None

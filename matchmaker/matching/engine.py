@@ -252,6 +252,36 @@ class MatchingEngine:
         totals = index.contributions(cols, weights, rows).sum(axis=0)
         return {i: float(total) for i, total in zip(known, totals, strict=True)}
 
+    def similarities(self, query: Record | str, kind: str, ids: Iterable[Hashable]) -> dict[Hashable, float]:
+        """:meth:`score` over :meth:`self_score` (capped at 1) for ``ids``, analysing ``query`` once."""
+        self._check_fitted()
+        features = self._query_features(query)
+        cols, counts = self._query_counts(features)
+        ceiling = self._self_score_of(counts)
+        index = self.indexes_.get(kind)
+        known = [i for i in ids if index is not None and i in index.rows]
+        if not known or ceiling <= 0:
+            return dict.fromkeys(known, 0.0)
+        vec = self.weighting_.transform(counts, query=True)
+        vec.sort_indices()
+        rows = np.array([index.rows[i] for i in known], dtype=np.int64)
+        totals = index.contributions(vec.indices.astype(np.int64), vec.data.astype(np.float64), rows).sum(axis=0)
+        return {i: min(1.0, float(total) / ceiling) for i, total in zip(known, totals, strict=True)}
+
+    def explain_many(self, query: Record | str, kind: str, ids: Iterable[Hashable], top: int = 5) -> list[list[dict]]:
+        """:meth:`explain` for several records, analysing ``query`` once (unknown ids get ``[]``)."""
+        self._check_fitted()
+        ids = list(ids)
+        index = self.indexes_.get(kind)
+        known = [i for i in ids if index is not None and i in index.rows]
+        if not known:
+            return [[] for _ in ids]
+        features = self._query_features(query)
+        cols, weights = self._query_vector(features)
+        rows = np.array([index.rows[i] for i in known], dtype=np.int64)
+        found = dict(zip(known, self._explain(index, features, cols, weights, rows, top), strict=True))
+        return [found.get(i, []) for i in ids]
+
     def self_score(self, query: Record | str) -> float:
         """The score ``query`` would get against a copy of itself indexed now.
 
@@ -259,7 +289,10 @@ class MatchingEngine:
         queries of different lengths and languages (raw BM25-family scores grow with the query).
         """
         self._check_fitted()
-        cols, counts = self._query_counts(self._query_features(query))
+        _cols, counts = self._query_counts(self._query_features(query))
+        return self._self_score_of(counts)
+
+    def _self_score_of(self, counts: sp.csr_matrix) -> float:
         if counts.nnz == 0:
             return 0.0
         as_query = self.weighting_.transform(counts, query=True)

@@ -12,6 +12,7 @@ from dataclasses import replace
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 
 from matchmaker.extensions import db
 from matchmaker.matching import ENGINE_VERSION
@@ -66,7 +67,8 @@ def candidates_for(posting) -> list:
                   for s in ranked if s.id in partners]
         scored.sort(key=lambda s: s.score, reverse=True)
         best = [s for s in scored if s.score >= config["MATCH_MIN_SCORE"]][: config["MATCH_TOP_N"]]
-        return [replace(s, explanation=engine.explain(record, other.KIND, s.id)) for s in best]
+        explanations = engine.explain_many(record, other.KIND, [s.id for s in best])
+        return [replace(s, explanation=why) for s, why in zip(best, explanations, strict=True)]
 
 
 def similarity(score: float, ceiling: float) -> float:
@@ -76,23 +78,18 @@ def similarity(score: float, ceiling: float) -> float:
 
 def _backward(engine, partner, posting) -> float:
     """How `posting` scores as a share of `partner`'s ceiling when `partner` is the query."""
-    back = index.record_for(partner)
-    score = engine.score(back, posting.KIND, [posting.id]).get(posting.id, 0.0)
-    return similarity(score, engine.self_score(back))
+    return engine.similarities(index.record_for(partner), posting.KIND, [posting.id]).get(posting.id, 0.0)
 
 
 def _upsert(posting, suggestion, rank: int) -> Match | None:
     result_id, need_id = _pair(posting, suggestion.id)
-    match = db.session.scalar(sa.select(Match).where(Match.result_id == result_id, Match.need_id == need_id))
-    if match is None:
-        match = Match(result_id=result_id, need_id=need_id, state=MatchState.SUGGESTED)
-        db.session.add(match)
-        db.session.add(_suggest_event(match))
-    elif match.state != MatchState.SUGGESTED:
+    values = {"score": round(suggestion.score, 6), "rank": rank, "engine_version": ENGINE_VERSION,
+              "explanation": oriented_explanation(posting.KIND, suggestion.explanation)}
+    match = _find(result_id, need_id) or _insert(result_id, need_id, values)
+    if match.state != MatchState.SUGGESTED:
         return None
-    match.score, match.rank = round(suggestion.score, 6), rank
-    match.explanation = oriented_explanation(posting.KIND, suggestion.explanation)
-    match.engine_version = ENGINE_VERSION
+    for name, value in values.items():
+        setattr(match, name, value)
     return match
 
 
@@ -110,6 +107,26 @@ def _distinct(terms: list[str]) -> list[str]:
     for term in terms:
         seen.setdefault(term.casefold(), term)
     return list(seen.values())
+
+
+def _find(result_id: int, need_id: int) -> Match | None:
+    return db.session.scalar(sa.select(Match).where(Match.result_id == result_id, Match.need_id == need_id))
+
+
+def _insert(result_id: int, need_id: int, values: dict) -> Match:
+    """A new suggested match; if another process inserted the same pair meanwhile, theirs.
+
+    Publishing a result and a need that match each other at the same moment makes both requests try
+    to insert the pair: the savepoint lets the loser take the winner's row instead of failing.
+    """
+    try:
+        with db.session.begin_nested():
+            match = Match(result_id=result_id, need_id=need_id, state=MatchState.SUGGESTED, **values)
+            db.session.add(match)
+            db.session.add(_suggest_event(match))
+    except IntegrityError:
+        return _find(result_id, need_id)
+    return match
 
 
 def _suggest_event(match: Match):

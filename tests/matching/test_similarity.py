@@ -43,3 +43,14 @@ def test_score_gives_exactly_what_rank_gives_and_skips_unknown_ids(engine):
     for record_id, value in ranked.items():
         assert scored[record_id] == pytest.approx(value, rel=1e-5)
     assert scored["c"] == 0.0 and "c" not in ranked  # no shared feature: zero, and rank leaves it out
+
+
+def test_similarities_and_explain_many_agree_with_the_one_at_a_time_calls(engine):
+    query = Record("need", 2, {"title": "graphene battery", "summary": "fast charging graphene cells"})
+    ceiling = engine.self_score(query)
+    scores = engine.score(query, "result", ["a", "b", "missing"])
+    shares = engine.similarities(query, "result", ["a", "b", "missing"])
+    assert set(shares) == {"a", "b"}
+    for record_id, share in shares.items():
+        assert share == pytest.approx(min(1.0, scores[record_id] / ceiling), rel=1e-5)
+    assert engine.explain_many(query, "result", ["a", "missing"]) == [engine.explain(query, "result", "a"), []]
