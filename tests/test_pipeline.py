@@ -163,3 +163,39 @@ def test_queue_lists_suggestions_best_first_and_bulk_approves(app, client, auth,
     versions = {f"version-{i}": re.search(rf'name="version-{i}" value="(\d+)"', page).group(1) for i in ids}
     client.post("/review/bulk", data={"decision": "approve", "match_id": ids, **versions})
     assert _match(app, id=int(ids[0]))["state"] == "introduced"
+
+
+def _introduced(app, client, auth, pair) -> int:
+    _publish_both(client, auth, pair)
+    match = _match(app, result_id=pair["result_id"])
+    auth.login(pair["reviewer"].email)
+    client.post(f"/matches/{match['id']}/decision", data={"decision": "approve", "version": match["version"]})
+    auth.logout()
+    return match["id"]
+
+
+def test_a_decline_closes_the_match_and_tells_the_other_side(app, client, auth, pair):
+    match_id = _introduced(app, client, auth, pair)
+    auth.login(pair["enterprise"].email)
+    response = client.post(f"/matches/{match_id}/response", data={"answer": "declined", "message": "Too early"})
+    assert response.status_code == 302
+    assert _match(app, id=match_id)["state"] == "closed"
+    assert client.post(f"/matches/{match_id}/response", data={"answer": "interested"}).status_code == 409
+    auth.logout()
+    auth.login(pair["researcher"].email)
+    assert "declined" in client.get("/notifications").get_data(as_text=True)
+
+
+def test_a_connected_match_closes_only_with_a_reason(app, client, auth, pair):
+    match_id = _introduced(app, client, auth, pair)
+    for who in ("researcher", "enterprise"):
+        auth.login(pair[who].email)
+        client.post(f"/matches/{match_id}/response", data={"answer": "interested"})
+        auth.logout()
+    auth.login(pair["reviewer"].email)
+    response = client.post(f"/matches/{match_id}/outcome", data={"outcome": "close", "note": ""})
+    assert response.status_code == 400 and _match(app, id=match_id)["state"] == "connected"
+    response = client.post(f"/matches/{match_id}/outcome", data={"outcome": "close", "note": "Budget cut"})
+    assert response.status_code == 302 and _match(app, id=match_id)["state"] == "closed"
+    page = client.get(f"/matches/{match_id}").get_data(as_text=True)
+    assert "Budget cut" in page

@@ -104,7 +104,28 @@ def test_a_result_in_traditional_chinese_meets_a_need_in_english(new_page, make_
     assert any(enterprise.email in text for text in contacts), contacts
     screenshot(researcher_page, "en", "match-connected")
     researcher_page.goto(result_url)
+    _screenshots_of_signed_in_pages(reviewer_page, researcher_page, match_url)
     assert not dialogs
+
+
+def _switch(page, label: str) -> None:
+    with page.expect_navigation():
+        page.click(f".language-switcher button:has-text('{label}')")
+
+
+def _screenshots_of_signed_in_pages(reviewer_page, researcher_page, match_url: str) -> None:
+    """The reviewer's and the poster's key pages in each language (the switcher saves the choice)."""
+    reviewer_pages = {"match-page": match_url, "review-queue": "/review/?state=connected", "dashboard": "/dashboard/"}
+    poster_pages = {"my-matches": "/my/matches", "notifications": "/notifications", "my-postings": "/my/postings",
+                    "account": "/account"}
+    for lang, label in LANGUAGES.items():
+        for page, pages in ((reviewer_page, reviewer_pages), (researcher_page, poster_pages)):
+            page.goto("/")
+            _switch(page, label)
+            for name, path in pages.items():
+                page.goto(path)
+                assert page.get_attribute("html", "lang") == lang
+                screenshot(page, lang, name)
 
 
 PAGES = {"home": "/", "results": "/results/", "needs": "/needs/", "login": "/login", "signup": "/signup"}
