@@ -7,10 +7,14 @@ locale it knows, which would show Simplified to Hong Kong readers.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+from babel.support import Translations
 from flask import Flask, g, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
+from wtforms.i18n import messages_path
 
 from matchmaker import taxonomy
 from matchmaker.extensions import babel
@@ -60,6 +64,23 @@ def remember_query_language() -> None:
         session["lang"] = locale
 
 
+# WTForms ships its own messages in Simplified (zh) and Taiwanese (zh_TW) only; Babel's fallback would show
+# Simplified field errors to Hong Kong readers.
+_WTFORMS_LOCALES = {"zh_Hant_HK": "zh_TW", "zh_Hans_CN": "zh"}
+
+
+def use_wtforms_catalogue() -> None:
+    """Give WTForms' built-in field errors the reader's script (Flask-WTF reads request.wtforms_translations)."""
+    locale = _WTFORMS_LOCALES.get(current_locale())
+    if locale:
+        request.wtforms_translations = _wtforms_translations(locale)
+
+
+@lru_cache(maxsize=4)
+def _wtforms_translations(locale: str) -> Translations:
+    return Translations.load(messages_path(), [locale], domain="wtforms")
+
+
 def current_locale() -> str:
     """Our locale name for the current request (``en``, ``zh_Hant_HK`` or ``zh_Hans_CN``)."""
     if "locale_name" not in g:
@@ -70,6 +91,7 @@ def current_locale() -> str:
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.before_request(remember_query_language)
+    app.before_request(use_wtforms_catalogue)
 
     @app.context_processor
     def inject_locales():

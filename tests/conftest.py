@@ -140,3 +140,15 @@ class AuthActions:
 @pytest.fixture
 def auth(client) -> AuthActions:
     return AuthActions(client)
+
+
+def pytest_sessionstart(session):
+    """Compile the catalogues (git ignores .mo files) so a bare `pytest` on a fresh checkout sees Chinese."""
+    if hasattr(session.config, "workerinput"):  # xdist workers: the controller has done it
+        return
+    from pathlib import Path
+
+    from babel.messages.frontend import CommandLineInterface
+
+    translations = Path(__file__).resolve().parents[1] / "matchmaker" / "translations"
+    CommandLineInterface().run(["pybabel", "-q", "compile", "-d", str(translations)])

@@ -193,8 +193,6 @@ def test_pagination_speaks_the_readers_language(client, make):
     assert translations.gettext("Previous") in html
 
 
-@pytest.mark.xfail(strict=True, reason="WTForms ships zh (Simplified) and zh_TW; Babel's fallback gives "
-                   "zh_Hant_HK readers Simplified field errors until i18n.py picks zh_TW for them")
 def test_built_in_field_errors_use_the_readers_script(client):
     html = client.post("/signup?lang=zh-HK", data={"email": "not-an-address"}).get_data(as_text=True)
     errors = " ".join(re.findall(r'class="error"[^>]*>([^<]*)<', html))
