@@ -11,7 +11,7 @@ from matchmaker.access import roles
 from matchmaker.extensions import db
 from matchmaker.matches.forms import BulkDecisionForm
 from matchmaker.models import Match
-from matchmaker.services import matches, notifications, pipeline
+from matchmaker.services import matches, notifications, pipeline, postings
 from matchmaker.services.errors import DomainError
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -44,7 +44,7 @@ def queue():
     filters = read_filters()
     page = matches.queue_page(filters, _number("page", int) or 1)
     return render_template("review/queue.html", page=page, filters=filters, form=BulkDecisionForm(),
-                           institutions=matches.institutions())
+                           institutions=postings.institutions())
 
 
 @bp.route("/bulk", methods=["POST"])

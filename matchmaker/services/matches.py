@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from matchmaker.extensions import db
-from matchmaker.models import EnterpriseNeed, Match, MatchState, Organisation, ResearchResult, User
+from matchmaker.models import EnterpriseNeed, Match, MatchState, ResearchResult, User
 from matchmaker.models.base import today_hk, utcnow
 from matchmaker.models.matches import VISIBLE_TO_POSTERS
 from matchmaker.services.errors import NotFound
@@ -101,7 +101,3 @@ def gaps(match: Match) -> list[str]:
         found.append(_("The need's deadline is soon: %(date)s.", date=need.deadline.isoformat()))
     return found
 
-
-def institutions() -> list[Organisation]:
-    return list(db.session.scalars(sa.select(Organisation).where(Organisation.kind == "university")
-                                   .order_by(Organisation.name_en)))
