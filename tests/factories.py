@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from matchmaker.extensions import db
 from matchmaker.models import EnterpriseNeed, Organisation, ResearchResult, User
 from matchmaker.models.base import utcnow
-from matchmaker.services.postings import _refresh_derived
+from matchmaker.services.postings import refresh_derived
 
 _counter = itertools.count(1)
 
@@ -61,7 +61,7 @@ class Factories:
             posting = model(owner_id=owner.id, organisation_id=owner.organisation_id, status=status, **fields)
             if status == "published":
                 posting.published_at = utcnow()
-            _refresh_derived(posting)
+            refresh_derived(posting)
             db.session.add(posting)
             db.session.commit()
             return posting.id

@@ -88,9 +88,9 @@ def _posting(model, item: dict, owner: User, fields: dict):
                     status=item.get("status", "published"), **fields)
     if posting.status != "draft":
         posting.published_at = utcnow()
-    from matchmaker.services.postings import _refresh_derived
+    from matchmaker.services.postings import refresh_derived
 
-    _refresh_derived(posting)
+    refresh_derived(posting)
     db.session.add(posting)
     return posting
 

@@ -2,7 +2,7 @@
 
 Each row goes through the very form a poster fills in (same lengths, required fields, control-character
 refusal, e-mail and date parsing, messages in the reader's language) and then through the service's own
-rules (`postings._check_codes`, `_check_rules`), so an import can store nothing a form could not. Rows are
+rules (`postings.check_codes`, `check_rules`), so an import can store nothing a form could not. Rows are
 keyed by `external_ref`, unique per organisation: importing a file again updates those postings.
 """
 
@@ -198,8 +198,8 @@ class _RowChecker:
         data = {name: value for name, value in self.form.to_data().items() if name in self.present}
         clean = {name: value for name, value in data.items() if name not in errors}
         try:
-            postings._check_codes(clean)
-            postings._check_rules(clean)
+            postings.check_codes(clean)
+            postings.check_rules(clean)
         except InvalidInput as error:
             name = error.field or "title"
             problems.append(Problem(number, name, str(self.form[name].label.text), error.message))
@@ -282,7 +282,7 @@ def apply(plan: Plan, importer: User) -> list:
         posting.status = row.status
         if row.status == Status.PUBLISHED and posting.published_at is None:
             posting.published_at = now
-        postings._refresh_derived(posting)
+        postings.refresh_derived(posting)
         out.append(posting)
     db.session.flush()
     return out

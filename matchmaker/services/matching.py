@@ -142,21 +142,25 @@ def refresh_suggestions(posting) -> int:
     Returns how many open suggestions it now has. A posting that is not live withdraws its open ones.
     """
     if not index.is_live(posting):
-        return withdraw_open(posting)
+        withdraw_open(posting)
+        return 0
     stored = [_upsert(posting, s, rank) for rank, s in enumerate(candidates_for(posting), start=1)]
     db.session.commit()
     return sum(1 for m in stored if m is not None)
 
 
 def withdraw_open(posting) -> int:
-    """Withdraw the suggested and introduced matches of a posting that left the market; commits."""
+    """Withdraw the suggested and introduced matches of a posting that left the market; commits.
+
+    Returns how many were withdrawn.
+    """
     column = Match.result_id if posting.KIND == "result" else Match.need_id
     open_matches = db.session.scalars(sa.select(Match).where(column == posting.id,
                                                              Match.state.in_(OPEN_STATES))).all()
     for match in open_matches:
         record(match, None, MatchState.WITHDRAWN, "withdraw", posting.effective_status)
     db.session.commit()
-    return 0
+    return len(open_matches)
 
 
 def expire_due() -> int:

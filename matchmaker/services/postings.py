@@ -73,7 +73,7 @@ def check_may_post(kind: str, user: User) -> None:
         raise Forbidden(_("Your account cannot post this kind of entry."))
 
 
-def _check_codes(data: Mapping[str, Any]) -> None:
+def check_codes(data: Mapping[str, Any]) -> None:
     single = {"sector": taxonomy.SECTORS, "ip_status": taxonomy.IP_STATUSES,
               "currency": taxonomy.CURRENCIES, "region": taxonomy.REGIONS}
     for field, vocabulary in single.items():
@@ -85,7 +85,7 @@ def _check_codes(data: Mapping[str, Any]) -> None:
             raise InvalidInput(_("Choose values from the list."), field=field)
 
 
-def _check_rules(data: Mapping[str, Any]) -> None:
+def check_rules(data: Mapping[str, Any]) -> None:
     for field in ("trl", "min_trl"):
         value = data.get(field)
         if value is not None and not 1 <= int(value) <= 9:
@@ -97,7 +97,7 @@ def _check_rules(data: Mapping[str, Any]) -> None:
         raise InvalidInput(_("A budget cannot be negative."), field="budget_min")
 
 
-def _refresh_derived(posting) -> None:
+def refresh_derived(posting) -> None:
     fields = posting.text_fields()
     posting.languages = ",".join(detect_languages(" ".join(fields.values())))
     public = {"title": fields["title"]} if getattr(posting, "confidential", False) else fields
@@ -116,14 +116,14 @@ def save_posting(kind: str, user: User, data: Mapping[str, Any], posting=None):
         raise Forbidden(_("Only the owner can change this posting."))
     # Check before a new row joins the session: a refused half-made row would be autoflushed by the
     # next query (the error page's) and fail on its NOT NULL columns.
-    _check_codes(data)
-    _check_rules(data)
+    check_codes(data)
+    check_rules(data)
     if posting is None:
         posting = model_for(kind)(owner=user, organisation_id=user.organisation_id, status=Status.DRAFT)
         db.session.add(posting)
     for name, value in data.items():
         setattr(posting, name, value)
-    _refresh_derived(posting)
+    refresh_derived(posting)
     db.session.commit()
     if posting.status == Status.PUBLISHED:
         _refresh_matches(posting)
