@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import multiprocessing as mp
 import zlib
-from collections import deque
+from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator, Mapping
 
 import numpy as np
@@ -71,10 +71,13 @@ def count_chunk(config: EngineConfig, chunk: list[Mapping[str, str]], keep_text:
     for concept features).
     """
     options = config.analyzer_options()
-    vocab: dict[str, int] = {}
-    number = vocab.setdefault
+    # Numbers features in C: a missing key gets the next number (the dict's size) when first met.
+    vocab: defaultdict[str, int] = defaultdict()
+    vocab.default_factory = vocab.__len__
+    number = vocab.__getitem__
     cols: list[int] = []
-    weights: list[float] = []
+    field_weights: list[float] = []  # per run of features: the field's weight, and the run's length
+    run_lengths: list[int] = []
     lengths: list[int] = []
     for fields in chunk:
         before = len(cols)
@@ -82,14 +85,18 @@ def count_chunk(config: EngineConfig, chunk: list[Mapping[str, str]], keep_text:
             if not text:
                 continue
             features = analyze(text, **options)
-            # ``len(vocab)`` is evaluated before each call: a new feature gets the next number.
-            cols.extend([number(f, len(vocab)) for f in features])
-            plain, concept = config.weight(field, ""), config.weight(field, CONCEPT_PREFIX)
-            weights.extend([concept if f.startswith(CONCEPT_PREFIX) else plain for f in features])
+            cols.extend(map(number, features))
+            field_weights.append(config.field_weight(field))
+            run_lengths.append(len(features))
         lengths.append(len(cols) - before)
+    cols_array = np.asarray(cols, dtype=np.int64)
+    # The weights of EngineConfig.weight: the field's, times the concept weight for a concept.
+    weights = np.repeat(np.asarray(field_weights, dtype=np.float64), run_lengths)
+    concept = np.fromiter((f.startswith(CONCEPT_PREFIX) for f in vocab), dtype=bool, count=len(vocab))
+    weights[concept[cols_array]] *= config.concept_weight
     rows = np.repeat(np.arange(len(chunk)), lengths)
     matrix = sp.csr_matrix(
-        (np.asarray(weights, dtype=np.float32), (rows, np.asarray(cols, dtype=np.int64))),
+        (weights.astype(np.float32), (rows, cols_array)),
         shape=(len(chunk), len(vocab)),
     )  # duplicates (a feature seen twice in a record) are summed here
     blobs = [encode_fields(f) for f in chunk] if keep_text else []

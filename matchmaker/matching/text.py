@@ -18,7 +18,6 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from collections.abc import Iterator
 from functools import lru_cache
 from importlib import resources
 
@@ -167,42 +166,119 @@ def _latin_tokens(raw: str) -> tuple[tuple[str, str], ...]:
     return tuple((s, surface or w) for s, w in zip(stem_words(kept), kept, strict=True))
 
 
-def _han_features(raw: str, ngrams: tuple[int, int], concepts: bool) -> Iterator[tuple[str, str]]:
-    """Character n-grams and dictionary concepts of one Han run, each with its original surface."""
-    run = normalize(raw)
+@lru_cache(maxsize=200_000)
+def _latin_features(raw: str, concepts: bool, repeat: int) -> tuple[tuple[str, ...], ...]:
+    """(features, surfaces, stems, words) of one raw non-Han token.
+
+    ``features`` and ``surfaces`` are its word features (phrases and bigrams come later, from the
+    whole stretch); ``stems`` and ``words`` feed those.  Cached per token: a vocabulary is
+    Zipf-distributed, so most tokens have been seen before.
+    """
+    features: list[str] = []
+    surfaces: list[str] = []
+    keys = default_glossary().keys if concepts else frozenset()
+    tokens = _latin_tokens(raw)
+    for stem, surface in tokens:
+        if stem in keys:
+            features.extend([CONCEPT_PREFIX + stem] * repeat)
+            surfaces.extend([surface] * repeat)
+        else:
+            features.append(stem)
+            surfaces.append(surface)
+    return tuple(features), tuple(surfaces), tuple(s for s, _ in tokens), tuple(w for _, w in tokens)
+
+
+@lru_cache(maxsize=1)
+def _headword_table() -> dict[str, tuple[str, ...]]:
+    """Every prefix (2+ characters) of a glossary headword → the concept features of that exact
+    headword (empty when the prefix is not a headword itself): one dict probe per step of the
+    substring walk, and a miss means no longer headword starts there either."""
+    gl = default_glossary()
+    table: dict[str, tuple[str, ...]] = dict.fromkeys(gl.zh_prefixes, ())
+    for head, keys in gl.zh_to_keys.items():
+        table[head] = tuple(CONCEPT_PREFIX + key for key in keys)
+    return table
+
+
+def _is_plain_han(text: str) -> bool:
+    """True when NFKC, lowercasing and control stripping leave ``text`` as it is (and it is Han only)."""
+    return text.isprintable() and unicodedata.is_normalized("NFKC", text) and _HAN_RUN.fullmatch(text) is not None
+
+
+def _normalize_runs(runs: list[str]) -> list[str]:
+    """``[normalize(r) for r in runs]`` for Han runs, folding them all in one pair of converter calls.
+
+    A run ``normalize`` would only fold is handled here: its fold is computed in a batch (no
+    converter phrase spans a newline, so folding joined runs folds each alike) and accepted when
+    folding it again changes nothing, exactly the case in which ``normalize`` stops after folding.
+    Any other run goes through ``normalize`` itself.
+    """
+    if not runs:
+        return []
+    plain = [_is_plain_han(r) for r in runs]
+    joined = "\n".join(r for r, ok in zip(runs, plain, strict=True) if ok)
+    once = _fold(joined).split("\n") if joined else []
+    twice = _fold("\n".join(once)).split("\n") if once else []
+    if len(once) != sum(plain) or len(twice) != len(once):  # never seen; keeps the contract regardless
+        return [normalize(r) for r in runs]
+    folded = iter(zip(once, twice, strict=True))
+    out = []
+    for run, ok in zip(runs, plain, strict=True):
+        if ok:
+            a, b = next(folded)
+            if a == b and (a == run or _is_plain_han(a)):
+                out.append(a)
+                continue
+        out.append(normalize(run))
+    return out
+
+
+def _han_features(
+    raw: str, run: str, ngrams: tuple[int, int], concepts: bool, features: list[str], surfaces: list[str]
+) -> None:
+    """Append the character n-grams and dictionary concepts of one Han run (normalized: ``run``)."""
     # When folding changed the length (演算法 → 算法) positions no longer align: show the whole run.
-    raw_at = raw if len(run) == len(raw) else None
+    aligned = len(run) == len(raw)
     lo, hi = ngrams
     for n in range(lo, hi + 1):
-        for i in range(len(run) - n + 1):
-            yield run[i : i + n], raw_at[i : i + n] if raw_at else raw
-    if concepts:
-        gl = default_glossary()
-        table, prefixes, longest = gl.zh_to_keys, gl.zh_prefixes, gl.max_zh_len
-        for i in range(len(run) - 1):
-            for j in range(i + 2, min(len(run), i + longest) + 1):
-                part = run[i:j]
-                if part not in prefixes:
-                    break  # no headword starts with this: no longer one will either
-                keys = table.get(part)
-                if keys:
-                    surface = raw_at[i:j] if raw_at else raw
-                    for key in keys:
-                        yield CONCEPT_PREFIX + key, surface
-
-
-def _english_phrases(stems: list[tuple[str, str]]) -> Iterator[tuple[str, str]]:
-    """Multi-word concepts spelled by adjacent stems (``machin_learn``)."""
-    gl = default_glossary()
-    keys, starts, longest = gl.keys, gl.phrase_starts, gl.max_key_words
-    for i, (first, _) in enumerate(stems):
-        if first not in starts:
+        count = len(run) - n + 1
+        if count <= 0:
             continue
-        key = first
+        if n == 1:
+            features.extend(run)
+            surfaces.extend(raw if aligned else [raw] * count)
+            continue
+        features.extend([run[i : i + n] for i in range(count)])
+        surfaces.extend([raw[i : i + n] for i in range(count)] if aligned else [raw] * count)
+    if not concepts:
+        return
+    table = _headword_table()
+    probe = table.get
+    size, longest = len(run), default_glossary().max_zh_len
+    for i in [i for i in range(size - 1) if run[i : i + 2] in table]:
+        for j in range(i + 2, min(size, i + longest) + 1):
+            keys = probe(run[i:j])
+            if keys is None:
+                break  # no headword starts with this: no longer one will either
+            if keys:
+                features.extend(keys)
+                surfaces.extend([raw[i:j] if aligned else raw] * len(keys))
+
+
+def _english_phrases(stems: list[str], words: list[str], features: list[str], surfaces: list[str]) -> None:
+    """Append the multi-word concepts spelled by adjacent stems (``machin_learn``)."""
+    gl = default_glossary()
+    starts = gl.phrase_starts
+    if starts.isdisjoint(stems):
+        return
+    keys, longest = gl.keys, gl.max_key_words
+    for i in [i for i, stem in enumerate(stems) if stem in starts]:
+        key = stems[i]
         for j in range(i + 1, min(len(stems), i + longest)):
-            key = f"{key}_{stems[j][0]}"
+            key = f"{key}_{stems[j]}"
             if key in keys:
-                yield CONCEPT_PREFIX + key, " ".join(w for _, w in stems[i : j + 1])
+                features.append(CONCEPT_PREFIX + key)
+                surfaces.append(" ".join(words[i : j + 1]))
 
 
 def analyze_with_surface(
@@ -227,41 +303,58 @@ def analyze_with_surface(
         weight of a plain stem, so English-to-English matching is unchanged while Chinese words
         (which add concepts on top of their character n-grams) bridge at the lower weight.
     """
+    features, surfaces = _analyze(text, ngrams, word_bigrams, concepts, word_concept_repeat)
+    return list(zip(features, surfaces, strict=True))
+
+
+def _analyze(
+    text: str, ngrams: tuple[int, int], word_bigrams: bool, concepts: bool, repeat: int
+) -> tuple[list[str], list[str]]:
+    """Features and their surfaces as two parallel lists (cheaper to build than pairs)."""
+    features: list[str] = []
+    surfaces: list[str] = []
     if not isinstance(text, str) or not text:
-        return []
-    text = _strip_controls(text)
-    out: list[tuple[str, str]] = []
-    stretch: list[tuple[str, str]] = []  # consecutive Latin stems, for phrases
-    for match in _TOKEN.finditer(text):
-        han, latin = match.groups()
-        if latin is not None:
-            stretch.extend(_latin_tokens(latin))
+        return features, surfaces
+    tokens = _TOKEN.findall(_strip_controls(text))
+    normalized = iter(_normalize_runs([han for han, _ in tokens if han]))
+    stems: list[str] = []  # the current stretch of consecutive Latin words, for phrases and bigrams
+    words: list[str] = []
+    for han, latin in tokens:
+        if latin:
+            word_features, word_surfaces, word_stems, word_words = _latin_features(latin, concepts, repeat)
+            features.extend(word_features)
+            surfaces.extend(word_surfaces)
+            stems.extend(word_stems)
+            words.extend(word_words)
             continue
-        _flush(stretch, out, word_bigrams, concepts, word_concept_repeat)
-        out.extend(_han_features(han, ngrams, concepts))
-    _flush(stretch, out, word_bigrams, concepts, word_concept_repeat)
-    return out
+        if stems:
+            _end_stretch(stems, words, word_bigrams, concepts, features, surfaces)
+        _han_features(han, next(normalized), ngrams, concepts, features, surfaces)
+    if stems:
+        _end_stretch(stems, words, word_bigrams, concepts, features, surfaces)
+    return features, surfaces
 
 
-def _flush(stretch: list, out: list, word_bigrams: bool, concepts: bool, repeat: int) -> None:
-    """Emit the features of a stretch of consecutive Latin words, then empty it."""
-    if not stretch:
-        return
+def _end_stretch(
+    stems: list[str], words: list[str], word_bigrams: bool, concepts: bool, features: list[str], surfaces: list[str]
+) -> None:
+    """Append a Latin stretch's phrase concepts and word bigrams, then empty it."""
     if concepts:
-        keys = default_glossary().keys
-        for stem, surface in stretch:
-            if stem in keys:
-                out.extend([(CONCEPT_PREFIX + stem, surface)] * repeat)
-            else:
-                out.append((stem, surface))
-        out.extend(_english_phrases(stretch))
-    else:
-        out.extend(stretch)
+        _english_phrases(stems, words, features, surfaces)
     if word_bigrams:
-        out.extend((f"{a} {b}", f"{sa} {sb}") for (a, sa), (b, sb) in zip(stretch, stretch[1:], strict=False))
-    stretch.clear()
+        features.extend([f"{a} {b}" for a, b in zip(stems, stems[1:], strict=False)])
+        surfaces.extend([f"{a} {b}" for a, b in zip(words, words[1:], strict=False)])
+    stems.clear()
+    words.clear()
 
 
-def analyze(text: str, **options) -> list[str]:
+def analyze(
+    text: str,
+    *,
+    ngrams: tuple[int, int] = (1, 2),
+    word_bigrams: bool = False,
+    concepts: bool = True,
+    word_concept_repeat: int = 4,
+) -> list[str]:
     """Features of one field's text (see :func:`analyze_with_surface` for the options)."""
-    return [feature for feature, _ in analyze_with_surface(text, **options)]
+    return _analyze(text, ngrams, word_bigrams, concepts, word_concept_repeat)[0]

@@ -123,3 +123,22 @@ def test_empty_or_wordless_text_has_no_features(text):
 def test_plain_features_never_carry_the_concept_prefix():
     features = analyze("graphene 石墨烯 ≈graphene ≈", concepts=False)
     assert features and not [f for f in features if f.startswith(CONCEPT_PREFIX)]
+
+
+# Han runs the converters treat specially: phrases (演算法), HK variants, a non-idempotent phrase
+# (厄瓜多), compatibility ideographs NFKC rewrites (﨑 U+FA11 stays, 兀 U+FA0C folds).
+han_runs = st.lists(
+    st.text(alphabet="演算法綫線厄瓜多尔塔吉克并行程序機器學習石墨烯电池的一\ufa0c\ufa11", min_size=1, max_size=8),
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(han_runs)
+def test_each_han_run_is_analysed_as_if_alone(runs):
+    # A field's runs are folded together in one converter call: no run may change another.
+    together = analyze_with_surface("，".join(runs))
+    alone = [pair for run in runs for pair in analyze_with_surface(run)]
+    assert together == alone
+    assert [f for f, _ in together] == analyze("，".join(runs))
