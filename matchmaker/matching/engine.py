@@ -14,6 +14,8 @@ Thread safety: :meth:`rank` only reads and may run in many threads at once; ``fi
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from os import PathLike
@@ -32,6 +34,7 @@ REFIT_DRIFT = 0.2  # share of records added or removed since fit beyond which a 
 TRANSFORM_ROWS = 50_000  # rows weighted at a time: bounds the float64 temporaries of transform
 FREE_TEXT_FIELD = "text"
 DEFAULT_CONFIG = EngineConfig()  # frozen, so one shared instance is safe as a default
+ROW_QUERY_CACHE = 8192  # analysed rows kept for reverse_similarities (a few KB each)
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,10 @@ class MatchingEngine:
     def __init__(self, config: EngineConfig = DEFAULT_CONFIG, *, n_jobs: int = 1) -> None:
         self.config = config
         self.n_jobs = n_jobs
+        # Row → (columns, raw counts, self-score) of an indexed record analysed as a query.  Rows are
+        # never reused (an updated record gets a new row), so an entry never goes stale; fit clears it.
+        self._row_queries: OrderedDict[tuple[str, int], tuple] = OrderedDict()
+        self._row_queries_lock = threading.Lock()
 
     # -- fitting and updating ------------------------------------------------------------
 
@@ -82,6 +89,8 @@ class MatchingEngine:
         """Learn the vocabulary and weighting from ``records`` and index them all."""
         config = self.config
         self.vocabulary_ = Vocabulary()
+        with self._row_queries_lock:
+            self._row_queries.clear()
         kinds: list[str] = []
         ids: list[Hashable] = []
         counts, blobs = count_records(
@@ -267,6 +276,63 @@ class MatchingEngine:
         rows = np.array([index.rows[i] for i in known], dtype=np.int64)
         totals = index.contributions(vec.indices.astype(np.int64), vec.data.astype(np.float64), rows).sum(axis=0)
         return {i: min(1.0, float(total) / ceiling) for i, total in zip(known, totals, strict=True)}
+
+    def reverse_similarities(
+        self, target_kind: str, target_id: Hashable, kind: str, ids: Iterable[Hashable]
+    ) -> dict[Hashable, float]:
+        """:meth:`similarities` the other way round: each indexed record ``ids`` of ``kind`` as the query,
+        scoring the indexed record ``target_id`` of ``target_kind`` (capped at 1).
+
+        Gives ``similarities(record_i, target_kind, [target_id])`` for each ``i`` without analysing
+        their texts on every call: the target's stored document vector is read from the index, and
+        each row's analysed counts and self-score are kept in a bounded cache.  Unknown ids are left
+        out; an unknown target scores 0.  Safe to call from several threads.
+        """
+        self._check_fitted()
+        index = self.indexes_.get(kind)
+        known = [i for i in ids if index is not None and i in index.rows]
+        target = self.indexes_.get(target_kind)
+        if not known or target is None or target_id not in target.rows:
+            return dict.fromkeys(known, 0.0)
+        target_row = target.rows[target_id]
+        target_cols = self._row_query(target_kind, target, target_row)[0]
+        if target_cols.size == 0:
+            return dict.fromkeys(known, 0.0)
+        stored = target.contributions(target_cols, np.ones(target_cols.size), np.array([target_row]))[:, 0]
+        queries = [self._row_query(kind, index, index.rows[i]) for i in known]
+        counts = sp.csr_matrix(
+            (
+                np.concatenate([q[1] for q in queries]),
+                np.concatenate([q[0] for q in queries]),
+                np.concatenate([[0], np.cumsum([q[0].size for q in queries])]),
+            ),
+            shape=(len(queries), len(self.vocabulary_)),
+        )
+        vectors = self.weighting_.transform(counts, query=True)
+        row_of = np.repeat(np.arange(len(queries)), np.diff(vectors.indptr))
+        pos = np.minimum(np.searchsorted(target_cols, vectors.indices), target_cols.size - 1)
+        hit = target_cols[pos] == vectors.indices
+        totals = np.bincount(row_of[hit], weights=vectors.data[hit] * stored[pos[hit]], minlength=len(queries))
+        return {
+            i: min(1.0, float(total) / q[2]) if q[2] > 0 else 0.0
+            for i, total, q in zip(known, totals, queries, strict=True)
+        }
+
+    def _row_query(self, kind: str, index: KindIndex, row: int) -> tuple[np.ndarray, np.ndarray, float]:
+        """(columns, raw counts, self-score) of an indexed row analysed as a query, cached."""
+        key = (kind, row)
+        with self._row_queries_lock:
+            found = self._row_queries.get(key)
+            if found is not None:
+                self._row_queries.move_to_end(key)
+                return found
+        cols, counts = self._query_counts(self._query_features(Record(kind, row, decode_fields(index.blobs[row]))))
+        found = (cols, counts.data.astype(np.float64), self._self_score_of(counts))
+        with self._row_queries_lock:
+            self._row_queries[key] = found
+            while len(self._row_queries) > ROW_QUERY_CACHE:
+                self._row_queries.popitem(last=False)
+        return found
 
     def explain_many(self, query: Record | str, kind: str, ids: Iterable[Hashable], top: int = 5) -> list[list[dict]]:
         """:meth:`explain` for several records, analysing ``query`` once (unknown ids get ``[]``)."""

@@ -54,3 +54,37 @@ def test_similarities_and_explain_many_agree_with_the_one_at_a_time_calls(engine
     for record_id, share in shares.items():
         assert share == pytest.approx(min(1.0, scores[record_id] / ceiling), rel=1e-5)
     assert engine.explain_many(query, "result", ["a", "missing"]) == [engine.explain(query, "result", "a"), []]
+
+
+def _needs_engine():
+    needs = [Record("need", 1, {"title": "graphene battery", "summary": "fast charging graphene cells"}),
+             Record("need", 2, {"title": "太陽能電池", "summary": "Solar cells for rooftops"}),
+             Record("need", 3, {"title": "radar", "summary": "unrelated wording entirely"})]
+    return MatchingEngine().fit(CORPUS + needs), needs
+
+
+def test_reverse_similarities_score_each_record_as_the_query_against_the_target():
+    engine, needs = _needs_engine()
+    for target in CORPUS:
+        found = engine.reverse_similarities("result", target.id, "need", [1, 2, 3, "missing"])
+        assert set(found) == {1, 2, 3}
+        for need in needs:
+            expected = engine.similarities(need, "result", [target.id])[target.id]
+            assert found[need.id] == pytest.approx(expected, rel=1e-9, abs=1e-12)
+    assert engine.reverse_similarities("result", "a", "need", [1])[1] > 0  # not all zero
+    assert engine.reverse_similarities("result", "missing", "need", [1, 2]) == {1: 0.0, 2: 0.0}
+
+
+def test_reverse_similarities_follow_an_updated_record_and_a_refit():
+    engine, needs = _needs_engine()
+    before = engine.reverse_similarities("result", "a", "need", [1])[1]
+    changed = Record("need", 1, {"title": "solar cell", "summary": "perovskite tandem"})
+    engine.update([changed])
+    after = engine.reverse_similarities("result", "a", "need", [1])[1]
+    assert after == pytest.approx(engine.similarities(changed, "result", ["a"])["a"], rel=1e-9, abs=1e-12)
+    assert after < before
+    engine.fit([CORPUS[0], Record("need", 9, {"title": "graphene"}), Record("need", 1, changed.fields)])
+    refit = engine.reverse_similarities("result", "a", "need", [1, 9])
+    graphene = Record("need", 9, {"title": "graphene"})
+    assert refit[9] == pytest.approx(engine.similarities(graphene, "result", ["a"])["a"], rel=1e-9, abs=1e-12)
+    assert refit[1] == pytest.approx(engine.similarities(changed, "result", ["a"])["a"], rel=1e-9, abs=1e-12)
