@@ -146,12 +146,16 @@ def test_a_pair_inserted_meanwhile_by_another_request_is_taken_not_a_500(app, ma
                                                   outcome_note="", version=1,
                                                   created_at=db.func.now(), updated_at=db.func.now()))
         # Between this request's look-up (nothing yet) and its insert, the other one committed:
-        taken = matching._insert(result_id, need_id, {"score": 0.9, "rank": 1, "explanation": [],
-                                                      "engine_version": "mine"})
+        pair = (result_id, need_id)
+        assert matching._insert_new([pair], {pair: {"score": 0.9, "rank": 1, "explanation": [],
+                                                    "engine_version": "mine"}}) == set()
         db.session.commit()
+        taken = db.session.scalar(sa.select(Match))
         assert taken.engine_version == "x"  # the winner's row, not a 500 on the unique key
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Match)) == 1
-        stored = matching._upsert(result, found[0], 1)  # and the refresh then updates that row
+        assert matching.store_suggestions(result, found) == 1  # and the refresh then updates that row
         db.session.commit()
+        stored = db.session.scalar(sa.select(Match))
         assert stored.id == taken.id and stored.engine_version != "x"
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(MatchEvent)) == 0  # no second event
         assert db.session.get(EnterpriseNeed, need_id) is not None

@@ -12,11 +12,12 @@ from dataclasses import replace
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from matchmaker.extensions import db
 from matchmaker.matching import ENGINE_VERSION
-from matchmaker.models import EnterpriseNeed, Match, MatchState, ResearchResult
+from matchmaker.models import EnterpriseNeed, Match, MatchEvent, MatchState, ResearchResult
 from matchmaker.models.base import today_hk
 from matchmaker.models.matches import OPEN_STATES
 from matchmaker.models.postings import Status
@@ -24,6 +25,7 @@ from matchmaker.services import index
 from matchmaker.services.pipeline import record
 
 OTHER = {"result": EnterpriseNeed, "need": ResearchResult}
+INSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}  # both take ON CONFLICT … RETURNING
 
 
 def _pair(posting, other_id: int) -> tuple[int, int]:
@@ -36,14 +38,14 @@ def _same_organisation_ids(posting) -> list[int]:
         model.organisation_id == posting.organisation_id)))
 
 
-def _live(model, ids: list[int]) -> dict[int, object]:
-    """The live postings among `ids`, by id (one query)."""
+def _live(model, ids: list[int]) -> set[int]:
+    """The live postings among `ids` (one query)."""
     if not ids:
-        return {}
-    stmt = sa.select(model).where(model.id.in_(ids), model.status == Status.PUBLISHED)
+        return set()
+    stmt = sa.select(model.id).where(model.id.in_(ids), model.status == Status.PUBLISHED)
     if model is EnterpriseNeed:
         stmt = stmt.where(sa.or_(model.deadline.is_(None), model.deadline >= today_hk()))
-    return {posting.id: posting for posting in db.session.scalars(stmt)}
+    return set(db.session.scalars(stmt))
 
 
 def candidates_for(posting) -> list:
@@ -63,7 +65,10 @@ def candidates_for(posting) -> list:
                              exclude=_same_organisation_ids(posting), explain_top=0)
         ceiling = engine.self_score(record)
         partners = _live(other, [s.id for s in ranked])
-        scored = [replace(s, score=max(similarity(s.score, ceiling), _backward(engine, partners[s.id], posting)))
+        # The backward direction reads each partner's analysed text from the engine's cache: analysing
+        # up to 3 × MATCH_TOP_N texts again on every publish was most of its cost.
+        backward = engine.reverse_similarities(posting.KIND, posting.id, other.KIND, partners)
+        scored = [replace(s, score=max(similarity(s.score, ceiling), backward.get(s.id, 0.0)))
                   for s in ranked if s.id in partners]
         scored.sort(key=lambda s: s.score, reverse=True)
         best = [s for s in scored if s.score >= config["MATCH_MIN_SCORE"]][: config["MATCH_TOP_N"]]
@@ -76,21 +81,9 @@ def similarity(score: float, ceiling: float) -> float:
     return min(1.0, score / ceiling) if ceiling > 0 else 0.0
 
 
-def _backward(engine, partner, posting) -> float:
-    """How `posting` scores as a share of `partner`'s ceiling when `partner` is the query."""
-    return engine.similarities(index.record_for(partner), posting.KIND, [posting.id]).get(posting.id, 0.0)
-
-
-def _upsert(posting, suggestion, rank: int) -> Match | None:
-    result_id, need_id = _pair(posting, suggestion.id)
-    values = {"score": round(suggestion.score, 6), "rank": rank, "engine_version": ENGINE_VERSION,
-              "explanation": oriented_explanation(posting.KIND, suggestion.explanation)}
-    match = _find(result_id, need_id) or _insert(result_id, need_id, values)
-    if match.state != MatchState.SUGGESTED:
-        return None
-    for name, value in values.items():
-        setattr(match, name, value)
-    return match
+def _values(posting, suggestion, rank: int) -> dict:
+    return {"score": round(suggestion.score, 6), "rank": rank, "engine_version": ENGINE_VERSION,
+            "explanation": oriented_explanation(posting.KIND, suggestion.explanation)}
 
 
 def oriented_explanation(query_kind: str, explanation: list[dict]) -> list[dict]:
@@ -109,31 +102,53 @@ def _distinct(terms: list[str]) -> list[str]:
     return list(seen.values())
 
 
-def _find(result_id: int, need_id: int) -> Match | None:
-    return db.session.scalar(sa.select(Match).where(Match.result_id == result_id, Match.need_id == need_id))
+def _existing(posting, pairs) -> dict[tuple[int, int], Match]:
+    """The stored matches among `pairs` of `posting` (one query)."""
+    if not pairs:
+        return {}
+    mine, theirs = (Match.result_id, Match.need_id) if posting.KIND == "result" else (Match.need_id, Match.result_id)
+    others = [pair[1] if posting.KIND == "result" else pair[0] for pair in pairs]
+    found = db.session.scalars(sa.select(Match).where(mine == posting.id, theirs.in_(others)))
+    return {(match.result_id, match.need_id): match for match in found}
 
 
-def _insert(result_id: int, need_id: int, values: dict) -> Match:
-    """A new suggested match; if another process inserted the same pair meanwhile, theirs.
+def _insert_new(pairs: list[tuple[int, int]], values: dict) -> set[tuple[int, int]]:
+    """Insert the suggested matches of `pairs` with their events; returns the pairs inserted.
 
-    Publishing a result and a need that match each other at the same moment makes both requests try
-    to insert the pair: the savepoint lets the loser take the winner's row instead of failing.
+    A pair another request inserted meanwhile (a result and its need published at the same moment)
+    is skipped by ON CONFLICT, not a failed transaction; the caller takes that row instead. Rows go
+    in in one order (sorted pairs), so two such requests wait for each other rather than deadlock.
     """
-    try:
-        with db.session.begin_nested():
-            match = Match(result_id=result_id, need_id=need_id, state=MatchState.SUGGESTED, **values)
-            db.session.add(match)
-            db.session.add(_suggest_event(match))
-    except IntegrityError:
-        return _find(result_id, need_id)
-    return match
+    if not pairs:
+        return set()
+    table = Match.__table__
+    insert = INSERTS[db.session.get_bind().dialect.name]
+    stmt = (insert(table).on_conflict_do_nothing(index_elements=["result_id", "need_id"])
+            .returning(table.c.id, table.c.result_id, table.c.need_id))
+    rows = db.session.execute(stmt, [{"result_id": result_id, "need_id": need_id, "state": MatchState.SUGGESTED,
+                                      **values[(result_id, need_id)]} for result_id, need_id in sorted(pairs)]).all()
+    if rows:
+        db.session.execute(sa.insert(MatchEvent.__table__), [
+            {"match_id": row.id, "actor_id": None, "from_state": None, "to_state": MatchState.SUGGESTED,
+             "action": "suggest", "note": ""} for row in rows])
+    return {(row.result_id, row.need_id) for row in rows}
 
 
-def _suggest_event(match: Match):
-    from matchmaker.models import MatchEvent
+def store_suggestions(posting, suggestions: list) -> int:
+    """Insert or update the ranked `suggestions` of `posting` (the caller commits).
 
-    return MatchEvent(match=match, actor_id=None, from_state=None, to_state=MatchState.SUGGESTED,
-                      action="suggest")
+    Decided matches are left as they are. Returns how many of the pairs are open suggestions now.
+    """
+    values = {_pair(posting, s.id): _values(posting, s, rank) for rank, s in enumerate(suggestions, start=1)}
+    found = _existing(posting, list(values))
+    new = [pair for pair in values if pair not in found]
+    inserted = _insert_new(new, values)
+    found.update(_existing(posting, [pair for pair in new if pair not in inserted]))
+    updated = [match for match in found.values() if match.state == MatchState.SUGGESTED]
+    for match in updated:
+        for name, value in values[(match.result_id, match.need_id)].items():
+            setattr(match, name, value)
+    return len(inserted) + len(updated)
 
 
 def refresh_suggestions(posting) -> int:
@@ -144,9 +159,9 @@ def refresh_suggestions(posting) -> int:
     if not index.is_live(posting):
         withdraw_open(posting)
         return 0
-    stored = [_upsert(posting, s, rank) for rank, s in enumerate(candidates_for(posting), start=1)]
+    stored = store_suggestions(posting, candidates_for(posting))
     db.session.commit()
-    return sum(1 for m in stored if m is not None)
+    return stored
 
 
 def withdraw_open(posting) -> int:
