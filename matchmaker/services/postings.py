@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 
 from matchmaker import taxonomy
 from matchmaker.extensions import db
@@ -60,7 +61,8 @@ def get_posting(kind: str, posting_id: int, user: User | None, *, for_edit: bool
     :raise NotFound: no such posting, or one the user may not know exists.
     :raise Forbidden: visible, but not the user's to edit.
     """
-    posting = db.session.get(model_for(kind), posting_id)
+    model = model_for(kind)
+    posting = db.session.get(model, posting_id, options=[joinedload(model.organisation)])  # every page shows it
     if posting is None or not can_view(posting, user):
         raise NotFound(_("We could not find that posting."))
     if for_edit and not can_edit(posting, user):

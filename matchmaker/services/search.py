@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from matchmaker.extensions import db
 from matchmaker.models import EnterpriseNeed, Organisation, ResearchResult
@@ -51,7 +52,9 @@ def _status_condition(model, status: str, staff: bool):
 
 def build_query(model, filters: Filters, *, staff: bool = False) -> sa.Select:
     """The SELECT for a public list; drafts and archived postings only for staff."""
-    stmt = sa.select(model).where(_status_condition(model, filters.status, staff))
+    # Each card names the posting's organisation: joined here, not one lazy load per card.
+    stmt = (sa.select(model).options(joinedload(model.organisation))
+            .where(_status_condition(model, filters.status, staff)))
     for term in fold(filters.query).split():
         stmt = stmt.where(model.search_text.like(f"%{_escape_like(term)}%", escape="\\"))
     if filters.sector:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 
 from matchmaker.extensions import db
 from matchmaker.models import ApiToken, User
@@ -62,7 +63,9 @@ def find(plain: str) -> ApiToken | None:
     """The live token for `plain` (not expired, its user active), else None."""
     if not plain.startswith(PREFIX) or len(plain) > 100:
         return None
-    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == hash_token(plain)))
+    # The user comes in the same query: every API call looks its token up.
+    token = db.session.scalar(sa.select(ApiToken).options(joinedload(ApiToken.user))
+                              .where(ApiToken.token_hash == hash_token(plain)))
     if token is None or not token.user.active:
         return None
     if token.expires_at is not None and _aware(token.expires_at) <= utcnow():
