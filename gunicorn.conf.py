@@ -1,4 +1,4 @@
-"""gunicorn settings, read from the working directory: build the matching glossary once, in the master.
+"""gunicorn settings, read from the working directory.
 
 The glossary (CC-CEDICT plus the supplement) is built on first use: ~4 s of CPU, more on a busy machine.
 Built lazily, each worker paid it inside its first Chinese search or publish, and with several workers
@@ -6,6 +6,9 @@ building at once on two cores that request passed gunicorn's 30 s timeout: the w
 client got a 500 and the next worker started from nothing again (benchmarks/load.py). Built here,
 before the workers are forked, every worker starts with it (shared copy-on-write). Only pure data is
 built: no app and no database connection exist in the master, so nothing unsafe is inherited by a fork.
+
+Each worker then loads its matching index before taking requests (`post_worker_init`), so that no
+user's publish waits for it.
 """
 
 
@@ -14,3 +17,13 @@ def when_ready(server) -> None:
 
     analyze("warm up 石墨烯")  # builds and caches the glossary in this process
     server.log.info("Matching glossary built; forking workers")
+
+
+def post_worker_init(worker) -> None:
+    from matchmaker.services import index
+
+    try:
+        with worker.wsgi.app_context():
+            worker.log.info("Matching index ready in worker %s: %s postings", worker.pid, index.warm_up())
+    except Exception:  # a database down at start must not stop the worker: its first publish loads it
+        worker.log.exception("Could not load the matching index at start; the first use will")

@@ -159,3 +159,15 @@ def test_a_pair_inserted_meanwhile_by_another_request_is_taken_not_a_500(app, ma
         assert stored.id == taken.id and stored.engine_version != "x"
         assert db.session.scalar(sa.select(sa.func.count()).select_from(MatchEvent)) == 0  # no second event
         assert db.session.get(EnterpriseNeed, need_id) is not None
+
+
+def test_warm_up_loads_the_engine_a_server_process_then_uses(app, make):
+    from matchmaker.services import index
+
+    researcher, enterprise = make.user("researcher"), make.user("enterprise")
+    make.result(researcher, **RESULT)
+    make.need(enterprise, status="draft", **NEED)
+    app.extensions.pop("matchmaker_index", None)  # as a freshly started worker
+    with app.app_context():
+        assert index.warm_up() == 1  # the draft is not indexed
+        assert app.extensions["matchmaker_index"].engine is not None

@@ -153,3 +153,16 @@ def rebuild() -> int:
     with holder.lock:
         _rebuild_into(holder)
         return len(holder.engine)
+
+
+def warm_up() -> int:
+    """Load (or rebuild) this process's engine and rank once per kind; returns postings indexed.
+
+    Run when a server process starts, so that its first publish does not also pay for reading the
+    index file and building the engine's lazy structures.
+    """
+    with lock():
+        engine = current_engine()
+        for kind in MODELS:
+            engine.rank("warm up", kind=kind.KIND, top_n=1, explain_top=0)
+        return len(engine)
