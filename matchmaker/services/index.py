@@ -156,13 +156,16 @@ def rebuild() -> int:
 
 
 def warm_up() -> int:
-    """Load (or rebuild) this process's engine and rank once per kind; returns postings indexed.
+    """Load (or rebuild) this process's engine and rank one live posting of each kind against the other.
 
     Run when a server process starts, so that its first publish does not also pay for reading the
-    index file and building the engine's lazy structures.
+    index file and for whatever the engine builds or compiles on its first ranking. Returns how many
+    postings are indexed.
     """
     with lock():
         engine = current_engine()
-        for kind in MODELS:
-            engine.rank("warm up", kind=kind.KIND, top_n=1, explain_top=0)
+        for model, other in zip(MODELS, reversed(MODELS), strict=True):
+            posting = db.session.scalar(sa.select(model).where(model.status == Status.PUBLISHED).limit(1))
+            if posting is not None:
+                engine.rank(record_for(posting), kind=other.KIND, top_n=1, explain_top=1)
         return len(engine)
