@@ -5,34 +5,24 @@ feature, the rows containing it (ascending) and their weights.  A query reads on
 features' postings.
 
 Scores are exact and *canonical*: ``score(d) = Σ q_t · w_dt`` summed in float64 in ascending
-feature-column order.  The full scan and the pruned path below return the same top-k with the
-same scores, so results do not depend on corpus size or on which path ran.
+feature-column order, so results do not depend on corpus size, segmenting or thread count.
 
-Pruning (MaxScore, vectorised): every feature has an upper bound ``q_t · max_d w_dt``.  Once some
-``k`` documents are known to score at least ``θ``, the cheapest-bound features whose bounds sum
-below ``θ`` cannot lift a document that has none of the other features into the top ``k``;
-only the other features' postings are read in full, and the candidates are finished feature by
-feature, dropping those that can no longer reach ``θ``.  All of this relies on non-negative
-weights (true of BM25); a segment or query with a negative weight is always scanned in full.
-The commonest features, which hold most postings, have low idf and so low bounds: they are the
-ones skipped.
+The scan is compiled (numba) and runs a block of rows at a time: every query feature's postings
+that fall in the block are added into a small accumulator that stays in cache, then the block's
+rows enter a k-sized heap.  It reads every posting of the query's features once (~2 ns each).
+MaxScore-style pruning was measured here and dropped: long postings make long queries whose
+bounds sum to ~15× the k-th score, so finishing the candidates cost more than the scan it saved.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
+from numba import njit
 
-FULL_SCAN_POSTINGS = 200_000  # below this many postings a plain scan is as fast as pruning
-PROBE_POSTINGS = 50_000  # postings read to find a first threshold θ
-# Prune only when it skips at least this share of the postings, and this many postings per skipped
-# feature (each costs a few numpy calls to finish the candidates; a scan costs ~2 ns a posting).
-MIN_SKIPPED = 0.5
-SKIP_PER_FEATURE = 20_000
-DENSE_FACTOR = 8  # read a skipped posting whole when it is under this many times the candidates
-SLACK = 1e-9  # relative float tolerance in bound comparisons: prune only when clearly safe
+SCAN_BLOCK = 1 << 17  # rows per block of the scan: a 1 MB accumulator stays in L2
 
 
 @dataclass
@@ -44,11 +34,7 @@ class Segment:
     indptr: np.ndarray  # int64, (n_features + 1,)
     indices: np.ndarray  # int32, local row numbers, ascending within a feature
     data: np.ndarray  # float32 document weights
-    maxw: np.ndarray  # float32, (n_features,) largest weight per feature
-    nonneg: bool = field(init=False)  # pruning bounds hold only for non-negative weights
-
-    def __post_init__(self) -> None:
-        self.nonneg = bool(self.data.size == 0 or self.data.min() >= 0)
+    maxw: np.ndarray  # float32, (n_features,) largest weight per feature (an upper bound for pruning)
 
     @property
     def n_features(self) -> int:
@@ -100,25 +86,12 @@ class Segment:
         ends = np.where(inside, self.indptr[safe + 1], 0)
         return starts, ends
 
-    def gather(self, starts: np.ndarray, ends: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Concatenated postings of several features: rows and ``weight · w`` contributions."""
-        spans = list(zip(starts.tolist(), ends.tolist(), strict=True))
-        if not spans:
-            return np.zeros(0, dtype=np.int32), np.zeros(0)
-        # Slices copied back to back (memcpy speed) rather than one fancy-index gather.
-        rows = np.concatenate([self.indices[s:e] for s, e in spans])
-        data = np.concatenate([self.data[s:e] for s, e in spans])
-        return rows, np.repeat(weights, ends - starts) * data
-
     def lookup(self, starts: np.ndarray, ends: np.ndarray, weights: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """Contribution matrix (features × ``rows``) found by binary search in each posting."""
         out = np.zeros((starts.size, rows.size))
-        for i, (s, e, w) in enumerate(zip(starts.tolist(), ends.tolist(), weights.tolist(), strict=True)):
-            docs = self.indices[s:e]
-            pos = np.searchsorted(docs, rows)
-            hit = pos < docs.size
-            hit[hit] = docs[pos[hit]] == rows[hit]
-            out[i, hit] = w * self.data[s + pos[hit]].astype(np.float64)
+        if starts.size and rows.size:
+            weights = np.ascontiguousarray(weights, dtype=np.float64)
+            _lookup(self.indices, self.data, starts, ends, weights, rows.astype(np.int64), out)
         return out
 
 
@@ -133,14 +106,6 @@ def _maxw(indptr: np.ndarray, data: np.ndarray) -> np.ndarray:
     if nonempty.size:
         out[nonempty] = np.maximum.reduceat(data, indptr[nonempty])
     return out
-
-
-def canonical(contributions: np.ndarray) -> np.ndarray:
-    """Scores from a features × rows contribution matrix, summed in feature order."""
-    score = np.zeros(contributions.shape[1])
-    for row in contributions:
-        score += row
-    return score
 
 
 def search(
@@ -160,106 +125,103 @@ def search(
     """
     starts, ends = seg.postings(cols)
     used = ends > starts
-    starts, ends, weights = starts[used], ends[used], weights[used]
-    if starts.size == 0 or k <= 0:
+    if not used.any() or k <= 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0)
-    total = int((ends - starts).sum())
-    # Pruning pays only when postings are long (a big segment): not worth even probing otherwise.
-    worth = total > max(FULL_SCAN_POSTINGS, MIN_SKIPPED * SKIP_PER_FEATURE * starts.size)
-    if worth and seg.nonneg and weights.min() >= 0:
-        bounds = weights * seg.maxw[cols[used]].astype(np.float64)
-        theta = max(theta, _probe(seg, starts, ends, weights, bounds, k, ok))
-        found = _pruned(seg, starts, ends, weights, bounds, k, ok, theta, total)
-        if found is not None:
-            return found
-    rows, contrib = seg.gather(starts, ends, weights)
-    scores = np.bincount(rows, weights=contrib, minlength=seg.n)  # adds in feature order
-    return _top(np.flatnonzero((scores > 0) & ok), scores, k)
+    weights = np.ascontiguousarray(weights[used], dtype=np.float64)
+    heap_s, heap_r = np.zeros(k), np.zeros(k, dtype=np.int64)
+    acc = np.zeros(min(SCAN_BLOCK, seg.n))
+    size = _blocked_scan(
+        seg.indices, seg.data, starts[used], ends[used], weights, ok, SCAN_BLOCK, theta, acc, heap_s, heap_r
+    )
+    rows, scores = heap_r[:size], heap_s[:size]
+    order = np.lexsort((rows, -scores))
+    return rows[order], scores[order]
 
 
-def _top(rows: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Best ``k`` of ``rows`` by ``scores`` (indexed by row), ties broken by row number."""
-    if rows.size > k:
-        kth = np.partition(scores[rows], rows.size - k)[rows.size - k]
-        rows = rows[scores[rows] >= kth]
-    order = np.lexsort((rows, -scores[rows]))[:k]
-    return rows[order], scores[rows[order]]
+# -- compiled kernels ----------------------------------------------------------------------------
+# They read a segment's arrays in place and write only arrays the caller allocated for this call,
+# so queries run in several threads at once, without the GIL.
 
 
-def _kth(values: np.ndarray, k: int) -> float:
-    """k-th largest value, 0 when there are fewer than ``k``."""
-    if values.size < k:
-        return 0.0
-    return float(np.partition(values, values.size - k)[values.size - k])
+@njit(cache=True, nogil=True)
+def _worse(score_a, row_a, score_b, row_b):  # pragma: no cover - compiled
+    """True when (score_a, row_a) ranks below (score_b, row_b): lower score, or a later row on a tie."""
+    return score_a < score_b or (score_a == score_b and row_a > row_b)
 
 
-def _probe(seg: Segment, starts, ends, weights, bounds, k: int, ok: np.ndarray) -> float:
-    """A first θ from the highest-bound features alone.
-
-    Weights are non-negative, so a partial score never exceeds the full one: the k-th best
-    partial score is a score that at least ``k`` rows reach.
-    """
-    order = np.argsort(-bounds, kind="stable")
-    budget = np.cumsum((ends - starts)[order]) <= PROBE_POSTINGS
-    budget[0] = True
-    take = np.sort(order[budget])
-    rows, contrib = seg.gather(starts[take], ends[take], weights[take])
-    partial = np.bincount(rows, weights=contrib, minlength=seg.n)
-    return _kth(partial[ok & (partial > 0)], k) * (1 - SLACK)
-
-
-def _pruned(seg: Segment, starts, ends, weights, bounds, k: int, ok: np.ndarray, theta: float, total: int):
-    """Top ``k`` reading in full only the postings that can lift a row above ``theta``.
-
-    Returns None when too few postings could be skipped for pruning to beat a plain scan.
-    """
-    order = np.argsort(bounds, kind="stable")
-    skip = np.zeros(starts.size, dtype=bool)
-    skip[order[np.cumsum(bounds[order]) * (1 + SLACK) < theta]] = True
-    if int((ends - starts)[skip].sum()) < max(MIN_SKIPPED * total, SKIP_PER_FEATURE * int(skip.sum())):
-        return None
-    rows, contrib = seg.gather(starts[~skip], ends[~skip], weights[~skip])
-    partial = np.bincount(rows, weights=contrib, minlength=seg.n)
-    live = ok & (partial > 0)
-    theta = max(theta, _kth(partial[live], k) * (1 - SLACK))
-    rest = float(bounds[skip].sum()) * (1 + SLACK)
-    cand = np.flatnonzero(live & (partial + rest >= theta))
-    cand, full = _complete(seg, starts[skip], ends[skip], weights[skip], bounds[skip], cand, partial[cand], theta)
-    if cand.size > k:  # near-ties of the k-th score are settled on canonical scores below
-        kth = _kth(full, k)
-        cand = cand[full >= kth - abs(kth) * 1e-6]
-    scores = np.zeros(seg.n)
-    scores[cand] = canonical(seg.lookup(starts, ends, weights, cand))
-    return _top(cand[scores[cand] > 0], scores, k)
-
-
-def _complete(seg: Segment, starts, ends, weights, bounds, cand: np.ndarray, partial: np.ndarray, theta: float):
-    """Add the skipped features to the candidates' partial scores, biggest bound first.
-
-    After each feature the bound of what is left shrinks, and candidates that can no longer
-    reach ``theta`` are dropped, so later features are looked up for few rows.  A posting short
-    compared with the candidate list is read whole through a scratch array; a long one is
-    binary-searched.
-    """
-    remaining = float(bounds.sum())
-    scratch = None
-    for i in np.argsort(-bounds, kind="stable").tolist():
-        if cand.size == 0:
+@njit(cache=True, nogil=True)
+def _push(heap_s, heap_r, size, score, row):  # pragma: no cover - compiled
+    """Keep the best ``len(heap_s)`` (score, row) pairs; the worst kept one sits at index 0."""
+    if size < heap_s.size:
+        i = size
+        while i > 0:
+            parent = (i - 1) // 2
+            if _worse(heap_s[parent], heap_r[parent], score, row):
+                break
+            heap_s[i], heap_r[i] = heap_s[parent], heap_r[parent]
+            i = parent
+        heap_s[i], heap_r[i] = score, row
+        return size + 1
+    if not _worse(heap_s[0], heap_r[0], score, row):
+        return size
+    i = 0
+    while True:
+        child = 2 * i + 1
+        if child >= size:
             break
-        s, e = int(starts[i]), int(ends[i])
-        docs = seg.indices[s:e]
-        if e - s <= DENSE_FACTOR * cand.size:
-            if scratch is None:
-                scratch = np.zeros(seg.n, dtype=np.float32)
-            scratch[docs] = seg.data[s:e]
-            values = scratch[cand].astype(np.float64)
-            scratch[docs] = 0
+        if child + 1 < size and _worse(heap_s[child + 1], heap_r[child + 1], heap_s[child], heap_r[child]):
+            child += 1
+        if _worse(score, row, heap_s[child], heap_r[child]):
+            break
+        heap_s[i], heap_r[i] = heap_s[child], heap_r[child]
+        i = child
+    heap_s[i], heap_r[i] = score, row
+    return size
+
+
+@njit(cache=True, nogil=True)
+def _find(indices, start, end, row):  # pragma: no cover - compiled
+    """Position of ``row`` in the ascending posting ``indices[start:end]``, or -1."""
+    lo, hi = start, end
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if indices[mid] < row:
+            lo = mid + 1
         else:
-            pos = np.minimum(np.searchsorted(docs, cand), e - s - 1)
-            values = np.where(docs[pos] == cand, seg.data[s + pos], 0).astype(np.float64)
-        partial = partial + weights[i] * values
-        remaining -= bounds[i]
-        keep = partial + max(remaining, 0.0) * (1 + SLACK) >= theta
-        if not keep.all():
-            cand, partial = cand[keep], partial[keep]
-    return cand, partial
+            hi = mid
+    return lo if lo < end and indices[lo] == row else -1
+
+
+@njit(cache=True, nogil=True)
+def _lookup(indices, data, starts, ends, weights, rows, out):  # pragma: no cover - compiled
+    for t in range(starts.size):
+        for j in range(rows.size):
+            p = _find(indices, starts[t], ends[t], rows[j])
+            if p >= 0:
+                out[t, j] = weights[t] * data[p]
+
+
+@njit(cache=True, nogil=True)
+def _blocked_scan(indices, data, starts, ends, weights, ok, block, floor, acc, heap_s, heap_r):  # pragma: no cover
+    """Top k (k = ``heap_s.size``) rows scoring above zero and at least ``floor``; returns how many.
+
+    Within a block every feature's postings are added in feature order: each row's sum is the
+    canonical score.  ``acc`` holds ``min(block, ok.size)`` zeros on entry and on return.
+    """
+    pos = starts.copy()
+    size = 0
+    for lo in range(0, ok.size, block):
+        hi = min(lo + block, ok.size)
+        for t in range(starts.size):
+            p, end, w = pos[t], ends[t], weights[t]
+            while p < end and indices[p] < hi:
+                acc[indices[p] - lo] += w * data[p]
+                p += 1
+            pos[t] = p
+        for r in range(hi - lo):
+            score = acc[r]
+            if score != 0.0:
+                acc[r] = 0.0
+                if score > 0 and score >= floor and ok[lo + r]:
+                    size = _push(heap_s, heap_r, size, score, lo + r)
+    return size

@@ -152,13 +152,10 @@ def _brute_force(engine: MatchingEngine, records: list[Record], query: Record, t
     return [(records[i].id, s) for s, i in ranked[:top_n]]
 
 
-@pytest.fixture(params=["full scan", "pruned"])
+@pytest.fixture(params=["one block", "many blocks"])
 def search_path(request, monkeypatch):
-    if request.param == "pruned":  # force MaxScore pruning even on a tiny corpus
-        monkeypatch.setattr(index, "FULL_SCAN_POSTINGS", 0)
-        monkeypatch.setattr(index, "PROBE_POSTINGS", 5)
-        monkeypatch.setattr(index, "MIN_SKIPPED", 0.0)
-        monkeypatch.setattr(index, "SKIP_PER_FEATURE", 0)
+    if request.param == "many blocks":  # scan a few rows at a time, so block edges are crossed
+        monkeypatch.setattr(index, "SCAN_BLOCK", 7)
     return request.param
 
 
