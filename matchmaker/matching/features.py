@@ -157,12 +157,18 @@ def count_records(
         datas.append(data)
         blobs.extend(chunk_blobs)
     n_rows = sum(p.size for p in indptrs) - 1
-    matrix = sp.csr_matrix(
-        (_cat(datas, np.float32), _cat(indices, np.int32), np.concatenate(indptrs)),
-        shape=(n_rows, len(vocab)),
-    )
+    # One array at a time, each chunk list emptied as it is joined: at a million postings each
+    # array is GBs, and holding every chunk beside both joined arrays would double the peak.
+    all_indices = _cat(indices, np.int32)
+    all_data = _cat(datas, np.float32)
+    matrix = sp.csr_matrix((all_data, all_indices, np.concatenate(indptrs)), shape=(n_rows, len(vocab)))
     return matrix, blobs
 
 
 def _cat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
-    return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype=dtype)
+    """Join ``parts`` (emptying the list) into one array of ``dtype``."""
+    if not parts:
+        return np.zeros(0, dtype=dtype)
+    joined = np.concatenate(parts).astype(dtype, copy=False)
+    parts.clear()
+    return joined
