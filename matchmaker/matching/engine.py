@@ -143,6 +143,10 @@ class MatchingEngine:
             index = self.indexes_.setdefault(kind, KindIndex())
             index.extend([records[i].id for i in rows], vectors[rows], [blobs[i] for i in rows])
             index.prepare()
+        for i, record in enumerate(records):  # counted anyway: reverse_similarities need not analyse them again
+            row = counts[i]
+            row.sort_indices()
+            self._remember_row((record.kind, self.indexes_[record.kind].rows[record.id]), row)
         self.n_changed_ += len(records)
         return self
 
@@ -326,8 +330,12 @@ class MatchingEngine:
             if found is not None:
                 self._row_queries.move_to_end(key)
                 return found
-        cols, counts = self._query_counts(self._query_features(Record(kind, row, decode_fields(index.blobs[row]))))
-        found = (cols, counts.data.astype(np.float64), self._self_score_of(counts))
+        _cols, counts = self._query_counts(self._query_features(Record(kind, row, decode_fields(index.blobs[row]))))
+        return self._remember_row(key, counts)
+
+    def _remember_row(self, key: tuple[str, int], counts: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, float]:
+        """Cache a row's raw counts (1 × features, columns ascending) with its self-score."""
+        found = (counts.indices.astype(np.int64), counts.data.astype(np.float64), self._self_score_of(counts))
         with self._row_queries_lock:
             self._row_queries[key] = found
             while len(self._row_queries) > ROW_QUERY_CACHE:
@@ -367,7 +375,7 @@ class MatchingEngine:
 
     def _query_features(self, query: Record | str) -> QueryFeatures:
         fields = query.fields if isinstance(query, Record) else {FREE_TEXT_FIELD: query}
-        return QueryFeatures.of(self.config, fields)
+        return QueryFeatures.cached(self.config, fields)
 
     def _query_counts(self, features: QueryFeatures) -> tuple[np.ndarray, sp.csr_matrix]:
         """The query's raw counts over the known vocabulary (unknown features score nothing anyway)."""

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -27,6 +28,9 @@ from .glossary import CONCEPT_PREFIX
 from .text import analyze_with_surface, normalize
 
 MAX_TERMS = 3  # surface words shown per side of a feature
+# Texts whose analysis is remembered (a posting is analysed by rank, self_score and explain in one
+# publish; a popular candidate is explained for many postings). ~100 KB each at the demo's lengths.
+FEATURES_CACHE = 256
 
 
 @dataclass
@@ -58,9 +62,19 @@ class QueryFeatures:
                     out.fields[feature] = (name, w)
         return out
 
+    @classmethod
+    def cached(cls, config: EngineConfig, fields: Mapping[str, str]) -> QueryFeatures:
+        """:meth:`of`, remembered for the last ``FEATURES_CACHE`` texts (treat the result as read-only)."""
+        return _cached_features(config, tuple(fields.items()))
+
     def terms(self, feature: str) -> list[str]:
         words = self.surfaces.get(feature, {})
         return sorted(words, key=lambda w: -words[w])[:MAX_TERMS]
+
+
+@lru_cache(maxsize=FEATURES_CACHE)
+def _cached_features(config: EngineConfig, items: tuple[tuple[str, str], ...]) -> QueryFeatures:
+    return QueryFeatures.of(config, dict(items))
 
 
 def explain(
@@ -75,7 +89,7 @@ def explain(
     total = float(contributions.sum())
     if total <= 0:
         return []
-    candidate = QueryFeatures.of(config, candidate_fields)
+    candidate = QueryFeatures.cached(config, candidate_fields)
     entries: dict[tuple, dict] = {}
     for i in np.argsort(-contributions, kind="stable")[: 3 * top]:
         if contributions[i] <= 0:
