@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import subprocess
 import sys
@@ -27,7 +28,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import psycopg
-from load_harness import Client, Fixture, Server, drop_database, percentile, prepare, say
+from load_harness import Client, CpuMeter, Fixture, Server, drop_database, percentile, prepare, say
 
 QUERIES = ["solar", "battery", "sensor", "drug delivery", "robot", "water treatment", "5G",
            "太陽能", "電池", "感測器", "機械人", "半導體", "太阳能", "电池", "传感器", "机器人", "污水处理"]
@@ -230,10 +231,17 @@ def summarise(stats: Stats, elapsed: float) -> dict:
             "errors_by_status": errors, "sample_5xx_bodies": [b.decode(errors="replace") for b in stats.bodies_5xx]}
 
 
+def cpu_report(used: dict[str, float], requests: int, elapsed: float) -> dict:
+    """CPU per request and cores busy, per group: what bounds the rate on a machine with few cores."""
+    return {"cpu_ms_per_request": {group: round(1000 * cpu / max(requests, 1), 2) for group, cpu in used.items()},
+            "cpu_cores_busy": {group: round(cpu / elapsed, 2) for group, cpu in used.items()}}
+
+
 def profile(pid: int, seconds: float, output: str) -> subprocess.Popen:
     """Sample the gunicorn master's workers with py-spy (a dev requirement) while the load runs."""
     py_spy = str(Path(sys.executable).parent / "py-spy")
-    return subprocess.Popen([py_spy, "record", "--subprocesses", "--pid", str(pid), "--duration",
+    # --gil: only threads holding the GIL, i.e. Python's own CPU, not time spent waiting for the database.
+    return subprocess.Popen([py_spy, "record", "--gil", "--subprocesses", "--pid", str(pid), "--duration",
                              str(int(seconds)), "--format", "raw", "--output", output, "--nonblocking"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -245,6 +253,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=16)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--warmup", type=float, default=10, help="seconds of reads before measuring")
+    parser.add_argument("--gunicorn", default="", metavar="ARGS",
+                        help="more gunicorn arguments over gunicorn.conf.py, e.g. '--worker-class sync'")
     parser.add_argument("--database", default="matchmaker_load")
     parser.add_argument("--redis-db", type=int, default=15)  # CI takes 11, 12, … (.ci/run)
     parser.add_argument("--profile", metavar="FILE", help="py-spy samples of every worker while measuring "
@@ -254,7 +264,7 @@ def main() -> None:
     posters = max(4, int(expected_posts / 2 / POSTINGS_PER_ACCOUNT) + 2)
     say(f"Preparing {args.database} ({posters} posters per kind, {4 * args.threads} reviewers)")
     fixture = prepare(args.database, args.redis_db, reviewers=4 * args.threads, posters=posters)
-    server = Server(fixture.env, args.workers)
+    server = Server(fixture.env, args.workers, tuple(args.gunicorn.split()))
     try:
         server.wait_ready()
         driver = Driver(fixture, server.port, args.threads)
@@ -264,10 +274,15 @@ def main() -> None:
         driver.measure = True
         say(f"Measuring for {args.seconds} s")
         profiler = profile(server.proc.pid, args.seconds, args.profile) if args.profile else None
+        meter = CpuMeter(server.proc.pid, args.database)
+        meter.begin()
         elapsed = driver.run(args.seconds, args.rate)
+        summary = summarise(driver.stats, elapsed)
         report = {"benchmark": "load", "seconds": round(elapsed, 1), "target_rps": args.rate,
-                  "threads": args.threads, "gunicorn_workers": args.workers, "warmup_seconds": args.warmup,
-                  **summarise(driver.stats, elapsed), "posters_ran_out": not driver.write_ok,
+                  "threads": args.threads, "gunicorn_workers": args.workers, "gunicorn_args": args.gunicorn,
+                  "warmup_seconds": args.warmup,
+                  "load_average": os.getloadavg(), **summary,
+                  **cpu_report(meter.end(), summary["requests"], elapsed), "posters_ran_out": not driver.write_ok,
                   **check_writes(fixture.env["DATABASE_URL"].replace("+psycopg", ""), driver)}
         if profiler is not None:
             profiler.wait()

@@ -129,12 +129,13 @@ def _make_accounts(fixture: Fixture, reviewers: int, posters: int) -> None:
 class Server:
     """gunicorn in its own process group, stopped (group-wide) by `stop`."""
 
-    def __init__(self, env: dict, workers: int):
+    def __init__(self, env: dict, workers: int, options: tuple[str, ...] = ()):
+        """`options`: more gunicorn arguments (e.g. `--worker-class sync`) over gunicorn.conf.py's settings."""
         self.port = free_port()
         # Kept open for gunicorn to write to; left on disk for reading after a failure.
         self.log = tempfile.NamedTemporaryFile(prefix="mm-gunicorn-", suffix=".log", delete=False)  # noqa: SIM115
         self.proc = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{self.port}", "wsgi:app"],
+            [str(BIN / "gunicorn"), "-w", str(workers), *options, "-b", f"127.0.0.1:{self.port}", "wsgi:app"],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def wait_ready(self, timeout: float = 180) -> None:
@@ -211,6 +212,57 @@ class Client:
                                  content_type="application/x-www-form-urlencoded")
         if status != 302:
             raise SystemExit(f"POST /login as {email}: {status}")
+
+
+class CpuMeter:
+    """CPU seconds used by the gunicorn workers, the PostgreSQL backends of the database and this process.
+
+    On a shared 2-core machine the request rate says as much about the neighbours as about the server;
+    CPU per request does not. Read from /proc (Linux): workers are the master's children, backends the
+    pids pg_stat_activity lists for the database. A process that exits between two readings is lost.
+    """
+
+    TICK = os.sysconf("SC_CLK_TCK")
+
+    def __init__(self, master_pid: int, dbname: str):
+        self.master_pid, self.dbname = master_pid, dbname
+        self.start: dict[str, dict[int, float]] = {}
+        self.started_self = 0.0
+
+    @classmethod
+    def _cpu(cls, pid: int) -> float | None:
+        try:
+            with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / cls.TICK  # utime, stime
+
+    def _pids(self) -> dict[str, list[int]]:
+        try:
+            with open(f"/proc/{self.master_pid}/task/{self.master_pid}/children", encoding="ascii") as handle:
+                workers = [int(pid) for pid in handle.read().split()]
+        except OSError:
+            workers = []
+        with psycopg.connect(ADMIN_DSN, autocommit=True) as conn:
+            backends = [pid for (pid,) in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s", (self.dbname,))]
+        return {"gunicorn": workers, "postgres": backends}
+
+    def _read(self) -> dict[str, dict[int, float]]:
+        return {group: {pid: cpu for pid in pids if (cpu := self._cpu(pid)) is not None}
+                for group, pids in self._pids().items()}
+
+    def begin(self) -> None:
+        self.start, self.started_self = self._read(), time.process_time()
+
+    def end(self) -> dict[str, float]:
+        """CPU seconds per group since `begin` (the generator: this whole process, all its threads)."""
+        now = self._read()
+        used = {group: sum(cpu - self.start.get(group, {}).get(pid, 0.0) for pid, cpu in pids.items())
+                for group, pids in now.items()}
+        used["generator"] = time.process_time() - self.started_self
+        return used
 
 
 def percentile(values: list[float], share: float) -> float | None:
