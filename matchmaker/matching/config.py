@@ -39,6 +39,12 @@ class EngineConfig:
         add concepts beside their n-grams at this weight; an English word that is a concept emits
         it ``1 / concept_weight`` times instead of its stem, so it keeps a plain term's weight.
     k1, b : BM25-style saturation and length normalisation of document term weights.
+    feedback_docs : free-text queries get one round of pseudo-relevance feedback from this many
+        top-ranked records (0 turns it off); postings ranked against postings never do (see
+        :mod:`~matchmaker.matching.feedback`).
+    feedback_terms, feedback_strength, feedback_temperature : the feedback centroid's heaviest
+        columns kept, its length relative to the query's, and how fast a record's say falls with
+        its score (a share of the best score).
     """
 
     field_weights: tuple[tuple[str, float], ...] = DEFAULT_FIELD_WEIGHTS
@@ -49,6 +55,10 @@ class EngineConfig:
     concept_weight: float = 0.25
     k1: float = 1.6
     b: float = 0.75
+    feedback_docs: int = 5
+    feedback_terms: int = 50
+    feedback_strength: float = 0.4
+    feedback_temperature: float = 0.05
 
     def field_weight(self, field: str) -> float:
         """Multiplier of a field's counts (unknown fields get ``default_field_weight``)."""

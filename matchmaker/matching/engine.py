@@ -27,6 +27,7 @@ from .collection import KindIndex
 from .config import EngineConfig
 from .explain import QueryFeatures, explain
 from .features import Vocabulary, count_records, decode_fields
+from .feedback import expand
 from .weighting import TermWeighting
 
 ENGINE_VERSION = "1.0"
@@ -191,7 +192,9 @@ class MatchingEngine:
         """Records of ``kind`` best matching ``query``, best first, keyed by the caller's ids.
 
         A query record of the same kind never matches itself.  Records scoring zero are left out;
-        an empty index gives ``[]``.  ``explain_top=0`` skips explanations (faster).
+        an empty index gives ``[]``.  ``explain_top=0`` skips explanations (faster).  Free text gets
+        one round of pseudo-relevance feedback (:mod:`.feedback`); explanations stay in its own words,
+        so a record found only through feedback has none.
         """
         self._check_fitted()
         index = self.indexes_.get(kind)
@@ -199,11 +202,39 @@ class MatchingEngine:
             return []
         features = self._query_features(query)
         cols, weights = self._query_vector(features)
-        rows, scores = index.search(cols, weights, top_n, self._excluded(index, query, kind, exclude))
+        excluded = self._excluded(index, query, kind, exclude)
+        feedback_docs = self.config.feedback_docs if isinstance(query, str) else 0
+        rows, scores = index.search(cols, weights, max(top_n, feedback_docs), excluded)
+        if feedback_docs and rows.size:
+            expanded = self._with_feedback(kind, index, cols, weights, rows[:feedback_docs], scores)
+            rows, scores = index.search(*expanded, top_n, excluded)
+        rows, scores = rows[:top_n], scores[:top_n]
+        # In the query's own words, as explain() gives them: terms borrowed by feedback explain nothing
+        # to the person who typed the query.
         explanations = self._explain(index, features, cols, weights, rows, explain_top)
         return [
             Suggestion(index.ids[r], float(s), e) for r, s, e in zip(rows, scores, explanations, strict=True)
         ]
+
+    def _with_feedback(self, kind, index, cols, weights, rows, scores) -> tuple[np.ndarray, np.ndarray]:
+        """The query expanded by the weighted centroid of the document vectors of ``rows`` (best first)."""
+        documents = []
+        for row in rows.tolist():
+            doc_cols, raw, _self = self._row_query(kind, index, row)
+            vector = self.weighting_.transform(
+                sp.csr_matrix((raw, doc_cols, [0, doc_cols.size]), shape=(1, len(self.vocabulary_)))
+            )
+            documents.append((vector.indices.astype(np.int64), vector.data))
+        config = self.config
+        return expand(
+            cols,
+            weights,
+            documents,
+            scores[: rows.size],
+            terms=config.feedback_terms,
+            strength=config.feedback_strength,
+            temperature=config.feedback_temperature,
+        )
 
     def explain(self, query: Record | str, kind: str, record_id: Hashable, top: int = 5) -> list[dict]:
         """The explanation :meth:`rank` would give for one indexed record (``[]`` if unknown).

@@ -49,7 +49,7 @@ def test_field_is_the_candidates_field_holding_the_feature(field):
     }
     fields[field] += " perovskite"
     engine = _fit(Record("result", "x", fields))
-    (suggestion,) = engine.rank("perovskite", "result")
+    suggestion = engine.rank("perovskite", "result")[0]
     (entry,) = suggestion.explanation
     assert entry["field"] == field and entry["match_terms"] == ["perovskite"]
     assert entry["share"] == pytest.approx(1.0, abs=1e-4)
