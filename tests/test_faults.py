@@ -1,12 +1,17 @@
-"""Faults: the database away, the index file unwritable — clean answers, nothing lost, recovery by itself."""
+"""Faults: the database away, the index file unwritable or the disk full — clean answers, nothing lost,
+recovery by itself."""
 
 from __future__ import annotations
 
+import errno
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
+
+import pytest
 
 from matchmaker import create_app
 from matchmaker.extensions import db
@@ -84,3 +89,64 @@ def test_a_process_killed_during_rebuild_leaves_a_usable_index(make, tmp_path):
         assert len(MatchingEngine.load(path)) == 150
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """A 512 KiB tmpfs: a real filesystem that really fills up (needs root, as in CI)."""
+    mount_point = tmp_path / "disk"
+    mount_point.mkdir()
+    mount, umount = shutil.which("mount"), shutil.which("umount")
+    if not mount or not umount:
+        pytest.skip("mount/umount not installed")
+    mounted = subprocess.run([mount, "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mount_point)],
+                             capture_output=True, check=False)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode(errors='replace').strip()}")
+    yield mount_point
+    subprocess.run([umount, "-l", str(mount_point)], check=False)
+
+
+def _fill(disk) -> None:
+    with open(disk / "filler", "wb", buffering=0) as handle:
+        try:
+            while True:
+                handle.write(b"\0" * 4096)
+        except OSError as error:
+            assert error.errno == errno.ENOSPC
+
+
+def test_a_full_disk_keeps_the_old_index_file_and_matching_goes_on(make, tmp_path, tiny_disk, caplog):
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    path = tiny_disk / "index"
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, MATCHMAKER_INDEX_PATH=str(path))
+    with app.app_context():
+        db.create_all()
+        ensure_universities()
+        db.session.commit()
+    factory = type(make)(app)
+    owner, company = factory.user("researcher"), factory.user("enterprise")
+    for number in range(5):
+        factory.result(owner, title=f"Result {number} graphene sensor", summary=f"Variant {number} " * 20)
+    from matchmaker.matching import MatchingEngine
+    from matchmaker.models import EnterpriseNeed
+    from matchmaker.services import index
+    from matchmaker.services.matching import candidates_for
+
+    with app.app_context():
+        index.rebuild()
+    before = len(MatchingEngine.load(path))
+    _fill(tiny_disk)
+    new_result = factory.result(owner, title="Perovskite solar cell coating", summary="Tandem cells. " * 200)
+    with app.app_context():
+        index.rebuild()  # the new index does not fit
+        need = db.session.get(EnterpriseNeed, factory.need(company, title="Perovskite solar coating"))
+        assert new_result in [s.id for s in candidates_for(need)]  # served from memory
+    assert "Could not save the index" in caplog.text and "No space left on device" in caplog.text
+    assert len(MatchingEngine.load(path)) == before  # the old file, whole
+    assert sorted(p.name for p in tiny_disk.iterdir() if p.name.endswith(".tmp")) == []
+    (tiny_disk / "filler").unlink()
+    with app.app_context():
+        index.rebuild()  # space again: the next rebuild writes the file
+        db.engine.dispose()
+    assert len(MatchingEngine.load(path)) > before
