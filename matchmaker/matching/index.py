@@ -180,8 +180,8 @@ def _push(heap_s, heap_r, size, score, row):  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def _find(indices, start, end, row):  # pragma: no cover - compiled
-    """Position of ``row`` in the ascending posting ``indices[start:end]``, or -1."""
+def _lower(indices, start, end, row):  # pragma: no cover - compiled
+    """First position in the ascending ``indices[start:end]`` holding ``row`` or more (``end`` if none)."""
     lo, hi = start, end
     while lo < hi:
         mid = (lo + hi) >> 1
@@ -189,7 +189,14 @@ def _find(indices, start, end, row):  # pragma: no cover - compiled
             lo = mid + 1
         else:
             hi = mid
-    return lo if lo < end and indices[lo] == row else -1
+    return lo
+
+
+@njit(cache=True, nogil=True)
+def _find(indices, start, end, row):  # pragma: no cover - compiled
+    """Position of ``row`` in the ascending posting ``indices[start:end]``, or -1."""
+    p = _lower(indices, start, end, row)
+    return p if p < end and indices[p] == row else -1
 
 
 @njit(cache=True, nogil=True)
@@ -213,11 +220,13 @@ def _blocked_scan(indices, data, starts, ends, weights, ok, block, floor, acc, h
     for lo in range(0, ok.size, block):
         hi = min(lo + block, ok.size)
         for t in range(starts.size):
-            p, end, w = pos[t], ends[t], weights[t]
-            while p < end and indices[p] < hi:
-                acc[indices[p] - lo] += w * data[p]
-                p += 1
-            pos[t] = p
+            # The block's part of this posting, found by binary search: a plain counted loop
+            # compiles to tighter code than one that tests each row against the block's end.
+            p, w = pos[t], weights[t]
+            end = _lower(indices, p, ends[t], hi) if hi < ok.size else ends[t]
+            for q in range(p, end):
+                acc[indices[q] - lo] += w * data[q]
+            pos[t] = end
         for r in range(hi - lo):
             score = acc[r]
             if score != 0.0:
