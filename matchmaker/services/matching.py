@@ -23,6 +23,7 @@ from matchmaker.models.matches import OPEN_STATES
 from matchmaker.models.postings import Status
 from matchmaker.services import index
 from matchmaker.services.pipeline import record
+from matchmaker.services.transactions import commit_and_keep
 
 OTHER = {"result": EnterpriseNeed, "need": ResearchResult}
 INSERTS = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}  # both take ON CONFLICT … RETURNING
@@ -160,7 +161,7 @@ def refresh_suggestions(posting) -> int:
         withdraw_open(posting)
         return 0
     stored = store_suggestions(posting, candidates_for(posting))
-    db.session.commit()
+    commit_and_keep()
     return stored
 
 

@@ -18,6 +18,7 @@ from matchmaker.models import Match, MatchEvent, MatchState, User
 from matchmaker.models.base import utcnow
 from matchmaker.services import notifications
 from matchmaker.services.errors import Conflict, Forbidden, InvalidInput
+from matchmaker.services.transactions import commit_and_keep
 
 
 def record(match: Match, actor: User | None, to_state: str, action: str, note: str = "") -> None:
@@ -40,7 +41,7 @@ def _committed(match: Match):
     """Commit what the block did; a concurrent change (seen at any flush) becomes a Conflict."""
     try:
         yield
-        db.session.commit()
+        commit_and_keep()  # the caller shows the match next
     except StaleDataError:
         raise _conflict(match) from None
 

@@ -18,6 +18,7 @@ from matchmaker.models.postings import Status
 from matchmaker.services.errors import Forbidden, InvalidInput, NotFound
 from matchmaker.services.language import detect_languages
 from matchmaker.services.search import fold
+from matchmaker.services.transactions import commit_and_keep
 
 MODELS: dict[str, type] = {"result": ResearchResult, "need": EnterpriseNeed}
 POSTER_ROLE = {"result": Role.RESEARCHER, "need": Role.ENTERPRISE}
@@ -126,7 +127,7 @@ def save_posting(kind: str, user: User, data: Mapping[str, Any], posting=None):
     for name, value in data.items():
         setattr(posting, name, value)
     refresh_derived(posting)
-    db.session.commit()
+    commit_and_keep()  # matching and the response read the posting next
     if posting.status == Status.PUBLISHED:
         _refresh_matches(posting)
     return posting
@@ -139,7 +140,7 @@ def set_status(posting, user: User, status: Status):
     if status == Status.PUBLISHED and posting.published_at is None:
         posting.published_at = utcnow()
     posting.status = status
-    db.session.commit()
+    commit_and_keep()
     _refresh_matches(posting)
     return posting
 
