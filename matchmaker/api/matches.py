@@ -7,6 +7,7 @@ postings, never a raw suggestion (ARCHITECTURE.md invariant 4) — the rule `ser
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager
 
 from matchmaker.access import roles, signed_in
 from matchmaker.api import bp, schemas, serialize
@@ -25,7 +26,9 @@ def _load(match_id: int, user) -> Match:
 
 
 def _visible_matches(user, query: dict) -> sa.Select:
-    stmt = sa.select(Match).join(Match.result).join(Match.need)
+    # Each item names both postings: taken from the join, not one lazy load per posting.
+    stmt = (sa.select(Match).join(Match.result).join(Match.need)
+            .options(contains_eager(Match.result), contains_eager(Match.need)))
     if not user.is_reviewer:
         stmt = stmt.where(Match.state.in_(VISIBLE_TO_POSTERS),
                           sa.or_(ResearchResult.owner_id == user.id, EnterpriseNeed.owner_id == user.id))
