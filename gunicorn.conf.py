@@ -9,7 +9,17 @@ built: no app and no database connection exist in the master, so nothing unsafe 
 
 Each worker then loads its matching index before taking requests (`post_worker_init`), so that no
 user's publish waits for it.
+
+Threaded workers with keep-alive: a sync worker closes the connection after every response, so each
+request paid a new TCP connection on both sides, and a worker waiting for PostgreSQL left its share
+of the CPU idle. benchmarks/load.py, 4 workers, same machine minutes apart: gthread × 4 served
+127 requests/s at 8.6 ms of worker CPU each, sync 72 at 9.3 ms. The app keeps no per-request state
+outside Flask's contexts, and the matching engine is used under its lock (services.index).
 """
+
+worker_class = "gthread"
+threads = 4
+keepalive = 5  # seconds an idle keep-alive connection is held
 
 
 def when_ready(server) -> None:
