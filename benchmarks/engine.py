@@ -39,44 +39,67 @@ def _rss_gb(who: int = resource.RUSAGE_SELF) -> float:
     return resource.getrusage(who).ru_maxrss / 1024**2  # ru_maxrss is in KiB on Linux
 
 
-def _tree_rss_bytes(root: int) -> int:
-    """Resident bytes of ``root`` and all its descendants now (forkserver workers are grandchildren)."""
-    parent_of, rss = {}, {}
+def _tree_usage(root: int) -> dict[int, tuple[int, float]]:
+    """pid → (resident bytes, CPU seconds so far) for ``root`` and all its descendants.
+
+    The fit's forkserver workers are grandchildren, which ``RUSAGE_CHILDREN`` never counts.
+    """
+    parent_of, usage = {}, {}
+    tick = os.sysconf("SC_CLK_TCK")
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
             pid = int(stat.parent.name)
-            parent_of[pid], rss[pid] = int(fields[1]), int(fields[21]) * resource.getpagesize()
+            parent_of[pid] = int(fields[1])
+            usage[pid] = (int(fields[21]) * resource.getpagesize(), (int(fields[11]) + int(fields[12])) / tick)
         except (OSError, IndexError, ValueError):
             continue  # the process ended meanwhile
-    total = 0
-    for pid, size in rss.items():
+    mine = {}
+    for pid, value in usage.items():
         ancestor = pid
         while ancestor not in (root, 0, 1) and ancestor in parent_of:
             ancestor = parent_of[ancestor]
-        total += size if ancestor == root else 0
-    return total
+        if ancestor == root:
+            mine[pid] = value
+    return mine
 
 
 class TreePeak:
-    """Samples the summed RSS of this process and its descendants; ``gb`` is the highest seen."""
+    """Samples this process and its descendants every ``every`` seconds.
+
+    ``gb`` is the highest summed RSS seen; ``cpu_seconds`` the CPU time they used while sampled
+    (each process's last sample: a worker's final quarter second may be missed).
+    """
 
     def __init__(self, every: float = 0.25) -> None:
         self.every, self.peak, self._stop = every, 0, threading.Event()
+        self._cpu_start: dict[int, float] = {}
+        self._cpu: dict[int, float] = {}
         self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _sample(self) -> None:
+        usage = _tree_usage(os.getpid())
+        self.peak = max(self.peak, sum(rss for rss, _ in usage.values()))
+        for pid, (_, cpu) in usage.items():
+            self._cpu[pid] = cpu
 
     def _run(self) -> None:
         while not self._stop.wait(self.every):
-            self.peak = max(self.peak, _tree_rss_bytes(os.getpid()))
+            self._sample()
 
     def __enter__(self) -> TreePeak:
+        self._cpu_start = {pid: cpu for pid, (_, cpu) in _tree_usage(os.getpid()).items()}
         self._thread.start()
         return self
 
     def __exit__(self, *exc) -> None:
         self._stop.set()
         self._thread.join()
-        self.peak = max(self.peak, _tree_rss_bytes(os.getpid()))
+        self._sample()
+
+    @property
+    def cpu_seconds(self) -> float:
+        return round(sum(cpu - self._cpu_start.get(pid, 0.0) for pid, cpu in self._cpu.items()), 1)
 
     @property
     def gb(self) -> float:
@@ -109,6 +132,8 @@ def _build(args, corpus: SyntheticCorpus, out: dict) -> MatchingEngine:
     with TreePeak() as peak:
         engine = MatchingEngine(n_jobs=args.jobs).fit(records)
     out["build_seconds"] = round(time.perf_counter() - t, 1)
+    # CPU seconds of the parent and the workers: what the build costs on a machine nobody shares.
+    out["build_cpu_seconds"] = peak.cpu_seconds
     out["peak_rss_gb_parent"] = round(_rss_gb(), 2)
     # Sampled sum over this process and the fit's workers (a peak shorter than 0.25 s may be missed,
     # so the parent's own exact peak is a floor).
