@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from matchmaker.extensions import db
 from matchmaker.models import EnterpriseNeed, Match, MatchEvent, MatchState, ResearchResult, User
@@ -17,12 +17,12 @@ from matchmaker.services.errors import NotFound
 
 DEADLINE_SOON_DAYS = 30
 # What a match page and the API's match read show: both postings with organisation and owner, the history
-# with its actors. Loaded in two queries rather than one lazy load each (seven or more).
+# with its actors. One query (a match has a handful of events) rather than a lazy load each (seven or more).
 MATCH_PAGE = (joinedload(Match.result).joinedload(ResearchResult.organisation),
               joinedload(Match.result).joinedload(ResearchResult.owner),
               joinedload(Match.need).joinedload(EnterpriseNeed.organisation),
               joinedload(Match.need).joinedload(EnterpriseNeed.owner),
-              selectinload(Match.events).joinedload(MatchEvent.actor))
+              joinedload(Match.events).joinedload(MatchEvent.actor))
 
 
 @dataclass(frozen=True)

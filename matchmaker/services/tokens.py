@@ -20,6 +20,7 @@ from matchmaker.extensions import db
 from matchmaker.models import ApiToken, User
 from matchmaker.models.base import utcnow
 from matchmaker.services.errors import InvalidInput, NotFound
+from matchmaker.services.transactions import commit_and_keep
 
 PREFIX = "mm_"
 LAST_USED_RESOLUTION = timedelta(hours=1)  # write last_used_at at most hourly: reads stay read-only
@@ -78,7 +79,7 @@ def touch(token: ApiToken) -> None:
     last = _aware(token.last_used_at)
     if last is None or utcnow() - last >= LAST_USED_RESOLUTION:
         token.last_used_at = utcnow()
-        db.session.commit()
+        commit_and_keep()  # the request goes on with the token's user
 
 
 def tokens_of(user: User) -> list[ApiToken]:
