@@ -70,10 +70,11 @@ _WTFORMS_LOCALES = {"zh_Hant_HK": "zh_TW", "zh_Hans_CN": "zh"}
 
 
 def use_wtforms_catalogue() -> None:
-    """Give WTForms' built-in field errors the reader's script (Flask-WTF reads request.wtforms_translations)."""
-    locale = _WTFORMS_LOCALES.get(current_locale())
-    if locale:
-        request.wtforms_translations = _wtforms_translations(locale)
+    """Give WTForms' built-in field errors the reader's script (Flask-WTF reads request.wtforms_translations).
+
+    Set for English too: when it is missing, Flask-WTF looks for the catalogue on disk on every request.
+    """
+    request.wtforms_translations = _wtforms_translations(_WTFORMS_LOCALES.get(current_locale(), "en"))
 
 
 @lru_cache(maxsize=4)
