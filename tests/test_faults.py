@@ -51,6 +51,17 @@ def test_index_kept_in_memory_when_the_file_cannot_be_written(app, make, tmp_pat
     assert (blocked / "keep").read_text() == "x"
 
 
+def _file_app(make, tmp_path, index_path):
+    """An app on its own SQLite file (another process can open it) with the index at ``index_path``."""
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, MATCHMAKER_INDEX_PATH=str(index_path))
+    with app.app_context():
+        db.create_all()
+        ensure_universities()
+        db.session.commit()
+    return app, url, type(make)(app)
+
+
 REBUILD_FOREVER = """
 import sys
 from matchmaker import create_app
@@ -65,14 +76,8 @@ with app.app_context():
 
 def test_a_process_killed_during_rebuild_leaves_a_usable_index(make, tmp_path):
     """Kill -9 a process that rebuilds the index over and over: the file is always old or new, never torn."""
-    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
     path = tmp_path / "index"
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, MATCHMAKER_INDEX_PATH=str(path))
-    with app.app_context():
-        db.create_all()
-        ensure_universities()
-        db.session.commit()
-    factory = type(make)(app)
+    app, url, factory = _file_app(make, tmp_path, path)
     owner = factory.user("researcher")
     for number in range(150):
         factory.result(owner, title=f"Result {number} graphene sensor", summary=f"Variant {number} " * 40)
@@ -117,14 +122,8 @@ def _fill(disk) -> None:
 
 
 def test_a_full_disk_keeps_the_old_index_file_and_matching_goes_on(make, tmp_path, tiny_disk, caplog):
-    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
     path = tiny_disk / "index"
-    app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, MATCHMAKER_INDEX_PATH=str(path))
-    with app.app_context():
-        db.create_all()
-        ensure_universities()
-        db.session.commit()
-    factory = type(make)(app)
+    app, _url, factory = _file_app(make, tmp_path, path)
     owner, company = factory.user("researcher"), factory.user("enterprise")
     for number in range(5):
         factory.result(owner, title=f"Result {number} graphene sensor", summary=f"Variant {number} " * 20)
