@@ -49,13 +49,20 @@ class TermWeighting:
         if not hasattr(self, "idf_"):
             raise RuntimeError("TermWeighting is not fitted yet; call fit() first")
 
-    def idf_for(self, n_features: int) -> np.ndarray:
-        """idf of ``n_features`` columns; columns unseen at fit time get the idf of df = 0."""
+    def idf_of(self, columns: np.ndarray) -> np.ndarray:
+        """idf of the given columns; columns unseen at fit time get the idf of df = 0.
+
+        Reads only those columns: adding one posting to a million-posting index must not copy the
+        whole idf array (5M entries) because its vocabulary grew.
+        """
         self._check_fitted()
-        if n_features <= self.idf_.size:
-            return self.idf_[:n_features]
-        extra = np.full(n_features - self.idf_.size, self._idf(np.zeros(1))[0])
-        return np.concatenate([self.idf_, extra])
+        columns = np.asarray(columns, dtype=np.int64)
+        known = columns < self.idf_.size
+        if known.all():
+            return self.idf_[columns]
+        out = np.full(columns.size, self._idf(np.zeros(1))[0])
+        out[known] = self.idf_[columns[known]]
+        return out
 
     def transform(self, counts: sp.spmatrix, *, query: bool = False) -> sp.csr_matrix:
         """Document vectors (default) or query vectors whose dot product is the BM25 score."""
@@ -70,6 +77,6 @@ class TermWeighting:
         norm = self.k1 * (1.0 - self.b + self.b * lengths / self.avgdl_)
         row_norm = np.repeat(norm, np.diff(counts.indptr))
         tf = counts.data
-        idf = self.idf_for(counts.shape[1])[counts.indices]
+        idf = self.idf_of(counts.indices)
         counts.data = idf * tf * (self.k1 + 1.0) / (tf + row_norm)
         return counts
