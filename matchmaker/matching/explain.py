@@ -42,8 +42,14 @@ class QueryFeatures:
     fields: dict[str, tuple[str, float]]  # feature → (field, weight there)
 
     @classmethod
-    def of(cls, config: EngineConfig, fields: Mapping[str, str]) -> QueryFeatures:
-        """Analyse ``fields`` once, keeping what both the query vector and explanations need."""
+    def of(
+        cls, config: EngineConfig, fields: Mapping[str, str], only: frozenset[str] | None = None
+    ) -> QueryFeatures:
+        """Analyse ``fields`` once, keeping what both the query vector and explanations need.
+
+        ``only`` keeps just those features: an explained candidate needs the words of a handful of
+        its hundreds, and tallying all of them cost as much as analysing the text.
+        """
         options = config.analyzer_options()
         out = cls({}, {}, {})
         for name, text in fields.items():
@@ -51,7 +57,10 @@ class QueryFeatures:
                 continue
             per_field: dict[str, float] = {}
             plain, concept = config.weight(name, ""), config.weight(name, CONCEPT_PREFIX)
-            for feature, surface in analyze_with_surface(text, **options):
+            pairs = analyze_with_surface(text, **options)
+            if only is not None:
+                pairs = [pair for pair in pairs if pair[0] in only]
+            for feature, surface in pairs:
                 w = concept if feature.startswith(CONCEPT_PREFIX) else plain
                 per_field[feature] = per_field.get(feature, 0.0) + w
                 words = out.surfaces.setdefault(feature, {})
@@ -89,11 +98,10 @@ def explain(
     total = float(contributions.sum())
     if total <= 0:
         return []
-    candidate = QueryFeatures.cached(config, candidate_fields)
+    shown = [i for i in np.argsort(-contributions, kind="stable")[: 3 * top] if contributions[i] > 0]
+    candidate = QueryFeatures.of(config, candidate_fields, only=frozenset(names[i] for i in shown))
     entries: dict[tuple, dict] = {}
-    for i in np.argsort(-contributions, kind="stable")[: 3 * top]:
-        if contributions[i] <= 0:
-            break
+    for i in shown:
         feature = names[i]
         query_terms, match_terms = query.terms(feature), candidate.terms(feature)
         key = (tuple(query_terms), tuple(match_terms))
