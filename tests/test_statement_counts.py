@@ -47,3 +47,24 @@ def test_reading_a_match_and_the_match_list_take_a_fixed_number_of_statements(ap
     count, detail = _statements(app, lambda: reviewer.get(f"/matches/{match['id']}"))
     assert len(detail.get_json()["events"]) == 2 and detail.get_json()["contacts"]
     assert count <= 2  # token with user; the match with postings, organisations, owners, events, actors
+
+
+def test_publishing_takes_the_same_statements_however_many_suggestions_it_stores(app, cast):
+    from matchmaker.models import Match
+
+    enterprise = cast["enterprise"]
+
+    def publish_need(number: int) -> tuple[int, int]:
+        created = enterprise.post("/needs", json={**NEED, "title": f"{NEED['title']} {number}"}).get_json()
+        count, response = _statements(app, lambda: enterprise.post(f"/needs/{created['id']}/publish"))
+        assert response.status_code == 200
+        with app.app_context():
+            stored = db.session.scalar(sa.select(sa.func.count()).where(Match.need_id == created["id"]))
+        return count, stored
+
+    _published_pairs(cast, 2)
+    few = publish_need(100)
+    _published_pairs(cast, 4)
+    many = publish_need(101)
+    assert many[1] > few[1] >= 2  # more results matched, more suggestions stored ...
+    assert many[0] == few[0]  # ... in the same statements: no query per suggestion

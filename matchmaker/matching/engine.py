@@ -35,7 +35,7 @@ REFIT_DRIFT = 0.2  # share of records added or removed since fit beyond which a 
 TRANSFORM_ROWS = 50_000  # rows weighted at a time: bounds the float64 temporaries of transform
 FREE_TEXT_FIELD = "text"
 DEFAULT_CONFIG = EngineConfig()  # frozen, so one shared instance is safe as a default
-ROW_QUERY_CACHE = 8192  # analysed rows kept for reverse_similarities (a few KB each)
+ROW_QUERY_CACHE = 8192  # analysed rows kept for reverse_similarities and feedback (a few KB each)
 
 
 @dataclass(frozen=True)
