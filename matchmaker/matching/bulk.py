@@ -17,6 +17,7 @@ _shared: tuple | None = None  # (engine, kind, top_n, explain_top), inherited by
 
 def _rank_batch(queries: Sequence) -> list:
     engine, kind, top_n, explain_top = _shared
+    engine.search_threads = 1  # this forked copy's own: the processes already use every core
     return [engine.rank(q, kind, top_n, explain_top=explain_top) for q in queries]
 
 

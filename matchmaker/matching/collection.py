@@ -106,15 +106,16 @@ class KindIndex:
         self._side_arrays()
 
     def search(
-        self, cols: np.ndarray, weights: np.ndarray, k: int, exclude: np.ndarray
+        self, cols: np.ndarray, weights: np.ndarray, k: int, exclude: np.ndarray, threads: int = 1
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Exact top ``k`` (rows, canonical scores) over all live rows not in ``exclude``."""
+        """Exact top ``k`` (rows, canonical scores) over all live rows not in ``exclude``, a big
+        segment scanned by up to ``threads`` threads."""
         ok = self.alive.copy()
         ok[exclude] = False
         found_rows, found_scores = [np.zeros(0, dtype=np.int64)], [np.zeros(0)]
         theta = 0.0
         for seg in sorted(self.segments, key=lambda s: -s.n):  # big first: its θ prunes the rest
-            rows, scores = search(seg, cols, weights, k, ok[seg.start : seg.start + seg.n], theta)
+            rows, scores = search(seg, cols, weights, k, ok[seg.start : seg.start + seg.n], theta, threads)
             found_rows.append(rows + seg.start)
             found_scores.append(scores)
             theta = _kth(np.concatenate(found_scores), k, theta)

@@ -67,6 +67,9 @@ class MatchingEngine:
     ----------
     config : the engine configuration (the product default unless a test needs another).
     n_jobs : worker processes used to analyse text in :meth:`fit` (1 = in this process).
+    search_threads : threads one :meth:`rank` may scan a large index with (at least
+        2 × 131,072 rows of a kind; smaller ones are scanned in the calling thread).  Scores and
+        rankings do not depend on it.
 
     Attributes
     ----------
@@ -76,9 +79,10 @@ class MatchingEngine:
     n_fitted_ : records seen by the last fit; ``n_changed_`` records added/removed since.
     """
 
-    def __init__(self, config: EngineConfig = DEFAULT_CONFIG, *, n_jobs: int = 1) -> None:
+    def __init__(self, config: EngineConfig = DEFAULT_CONFIG, *, n_jobs: int = 1, search_threads: int = 2) -> None:
         self.config = config
         self.n_jobs = n_jobs
+        self.search_threads = search_threads
         # Row → (columns, raw counts, self-score) of an indexed record analysed as a query.  Rows are
         # never reused (an updated record gets a new row), so an entry never goes stale; fit clears it.
         self._row_queries: OrderedDict[tuple[str, int], tuple] = OrderedDict()
@@ -204,10 +208,11 @@ class MatchingEngine:
         cols, weights = self._query_vector(features)
         excluded = self._excluded(index, query, kind, exclude)
         feedback_docs = self.config.feedback_docs if isinstance(query, str) else 0
-        rows, scores = index.search(cols, weights, max(top_n, feedback_docs), excluded)
+        threads = self.search_threads
+        rows, scores = index.search(cols, weights, max(top_n, feedback_docs), excluded, threads)
         if feedback_docs and rows.size:
             expanded = self._with_feedback(kind, index, cols, weights, rows[:feedback_docs], scores)
-            rows, scores = index.search(*expanded, top_n, excluded)
+            rows, scores = index.search(*expanded, top_n, excluded, threads)
         rows, scores = rows[:top_n], scores[:top_n]
         # In the query's own words, as explain() gives them: terms borrowed by feedback explain nothing
         # to the person who typed the query.

@@ -16,6 +16,9 @@ bounds sum to ~15× the k-th score, so finishing the candidates cost more than t
 
 from __future__ import annotations
 
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -109,7 +112,13 @@ def _maxw(indptr: np.ndarray, data: np.ndarray) -> np.ndarray:
 
 
 def search(
-    seg: Segment, cols: np.ndarray, weights: np.ndarray, k: int, ok: np.ndarray, theta: float = 0.0
+    seg: Segment,
+    cols: np.ndarray,
+    weights: np.ndarray,
+    k: int,
+    ok: np.ndarray,
+    theta: float = 0.0,
+    threads: int = 1,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Exact top ``k`` local rows of ``seg`` for a query, best first, ties by row.
 
@@ -118,6 +127,8 @@ def search(
     cols, weights : the query's feature columns (ascending) and weights.
     ok : boolean mask over the segment's rows that may be returned (alive, not excluded).
     theta : a score some ``k`` rows elsewhere already reach; rows below it are not needed.
+    threads : split a segment of several scan blocks into this many row ranges scanned at once
+        (the kernel releases the GIL); scores do not depend on it.
 
     Returns
     -------
@@ -127,15 +138,41 @@ def search(
     used = ends > starts
     if not used.any() or k <= 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0)
+    starts, ends = starts[used], ends[used]
     weights = np.ascontiguousarray(weights[used], dtype=np.float64)
-    heap_s, heap_r = np.zeros(k), np.zeros(k, dtype=np.int64)
-    acc = np.zeros(min(SCAN_BLOCK, seg.n))
-    size = _blocked_scan(
-        seg.indices, seg.data, starts[used], ends[used], weights, ok, SCAN_BLOCK, theta, acc, heap_s, heap_r
-    )
-    rows, scores = heap_r[:size], heap_s[:size]
-    order = np.lexsort((rows, -scores))
+    parts = min(threads, -(-seg.n // SCAN_BLOCK))
+    bounds = [seg.n * i // parts for i in range(parts + 1)]
+
+    def scan(lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+        heap_s, heap_r = np.zeros(k), np.zeros(k, dtype=np.int64)
+        acc = np.zeros(min(SCAN_BLOCK, hi - lo))
+        size = _blocked_scan(
+            seg.indices, seg.data, starts, ends, weights, ok, lo, hi, SCAN_BLOCK, theta, acc, heap_s, heap_r
+        )
+        return heap_r[:size], heap_s[:size]
+
+    if parts > 1:
+        found = list(_pool(parts).map(scan, bounds[:-1], bounds[1:]))
+        rows = np.concatenate([r for r, _ in found])
+        scores = np.concatenate([s for _, s in found])
+    else:
+        rows, scores = scan(0, seg.n)
+    order = np.lexsort((rows, -scores))[:k]
     return rows[order], scores[order]
+
+
+_pools: dict[tuple[int, int], ThreadPoolExecutor] = {}
+_pools_lock = threading.Lock()
+
+
+def _pool(threads: int) -> ThreadPoolExecutor:
+    """A pool of ``threads`` scan threads for this process (a forked child makes its own)."""
+    key = (os.getpid(), threads)
+    with _pools_lock:
+        pool = _pools.get(key)
+        if pool is None:
+            pool = _pools[key] = ThreadPoolExecutor(threads, thread_name_prefix="matchmaker-scan")
+        return pool
 
 
 # -- compiled kernels ----------------------------------------------------------------------------
@@ -209,16 +246,22 @@ def _lookup(indices, data, starts, ends, weights, rows, out):  # pragma: no cove
 
 
 @njit(cache=True, nogil=True)
-def _blocked_scan(indices, data, starts, ends, weights, ok, block, floor, acc, heap_s, heap_r):  # pragma: no cover
-    """Top k (k = ``heap_s.size``) rows scoring above zero and at least ``floor``; returns how many.
+def _blocked_scan(  # pragma: no cover - compiled
+    indices, data, starts, ends, weights, ok, row_lo, row_hi, block, floor, acc, heap_s, heap_r
+):
+    """Top k (k = ``heap_s.size``) rows in ``row_lo .. row_hi - 1`` scoring above zero and at least
+    ``floor``; returns how many.
 
     Within a block every feature's postings are added in feature order: each row's sum is the
-    canonical score.  ``acc`` holds ``min(block, ok.size)`` zeros on entry and on return.
+    canonical score.  ``acc`` holds ``min(block, row_hi - row_lo)`` zeros on entry and on return.
     """
     pos = starts.copy()
+    if row_lo > 0:
+        for t in range(starts.size):
+            pos[t] = _lower(indices, starts[t], ends[t], row_lo)
     size = 0
-    for lo in range(0, ok.size, block):
-        hi = min(lo + block, ok.size)
+    for lo in range(row_lo, row_hi, block):
+        hi = min(lo + block, row_hi)
         for t in range(starts.size):
             # The block's part of this posting, found by binary search: a plain counted loop
             # compiles to tighter code than one that tests each row against the block's end.

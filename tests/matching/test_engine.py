@@ -170,6 +170,21 @@ def test_ranking_equals_brute_force(search_path, top_n):
         assert [g[1] for g in got] == pytest.approx([w[1] for w in want], rel=1e-6)
 
 
+def test_scan_threads_split_rows_without_changing_results(monkeypatch):
+    monkeypatch.setattr(index, "SCAN_BLOCK", 7)  # 150 rows: 22 blocks to share between threads
+    results = _random_records("result", 150, seed=1)
+    engines = [MatchingEngine(search_threads=n).fit(results) for n in (1, 2, 3)]
+    for n, query in enumerate(_random_records("need", 12, seed=2)):
+        exclude = [r.id for r in results[n % 5 :: 17]]
+        rankings = [e.rank(query, "result", 15, exclude, explain_top=0) for e in engines]
+        assert rankings[0] and rankings[1] == rankings[0] and rankings[2] == rankings[0]
+        assert not {s.id for s in rankings[0]} & set(exclude)
+        assert [(s.id, s.score) for s in rankings[0]] == [
+            (i, pytest.approx(v, rel=1e-6)) for i, v in _brute_force(engines[0], results, query, 40)
+            if i not in exclude
+        ][:15]
+
+
 def test_side_buffer_segments_and_merges_stay_exact(search_path, monkeypatch):
     monkeypatch.setattr(collection, "SIDE_MAX", 7)  # many flushes and merges with few records
     results = _random_records("result", 90, seed=3)
