@@ -151,12 +151,12 @@ def search(
         )
         return heap_r[:size], heap_s[:size]
 
-    if parts > 1:
-        found = list(_pool(parts).map(scan, bounds[:-1], bounds[1:]))
-        rows = np.concatenate([r for r, _ in found])
-        scores = np.concatenate([s for _, s in found])
-    else:
-        rows, scores = scan(0, seg.n)
+    # The calling thread scans the first range itself; only the others wait for a pool thread.
+    ranges = list(zip(bounds[1:-1], bounds[2:], strict=True))
+    others = [_pool(parts - 1).submit(scan, lo, hi) for lo, hi in ranges]
+    found = [scan(bounds[0], bounds[1])] + [future.result() for future in others]
+    rows = np.concatenate([r for r, _ in found])
+    scores = np.concatenate([s for _, s in found])
     order = np.lexsort((rows, -scores))[:k]
     return rows[order], scores[order]
 
