@@ -26,13 +26,14 @@ import scipy.sparse as sp
 from .collection import KindIndex
 from .config import EngineConfig
 from .explain import QueryFeatures, explain
-from .features import Vocabulary, count_records, decode_fields
+from .features import CountBlock, Vocabulary, count_blocks, count_records, decode_fields
 from .feedback import expand
+from .index import Segment, SegmentFiller
 from .weighting import TermWeighting
 
 ENGINE_VERSION = "1.0"
 REFIT_DRIFT = 0.2  # share of records added or removed since fit beyond which a refit is due
-TRANSFORM_ROWS = 50_000  # rows weighted at a time: bounds the float64 temporaries of transform
+TRANSFORM_ROWS = 4096  # rows weighted at a time: bounds the float64 temporaries of transform
 FREE_TEXT_FIELD = "text"
 DEFAULT_CONFIG = EngineConfig()  # frozen, so one shared instance is safe as a default
 ROW_QUERY_CACHE = 8192  # analysed rows kept for reverse_similarities and feedback (a few KB each)
@@ -91,39 +92,59 @@ class MatchingEngine:
     # -- fitting and updating ------------------------------------------------------------
 
     def fit(self, records: Iterable[Record]) -> MatchingEngine:
-        """Learn the vocabulary and weighting from ``records`` and index them all."""
+        """Learn the vocabulary and weighting from ``records`` and index them all.
+
+        The raw counts are kept as blocks of rows; each block is weighted and written into its
+        kinds' segments, then freed, so the counts and the index never both exist in full (at a
+        million postings each is GBs).
+        """
         config = self.config
         self.vocabulary_ = Vocabulary()
         with self._row_queries_lock:
             self._row_queries.clear()
         kinds: list[str] = []
         ids: list[Hashable] = []
-        counts, blobs = count_records(
-            config, _split(records, kinds, ids), self.vocabulary_, n_jobs=self.n_jobs
+        blobs: list[bytes] = []
+        blocks = list(
+            count_blocks(config, _split(records, kinds, ids), self.vocabulary_, blobs, n_jobs=self.n_jobs)
         )
         _check_unique(kinds, ids)
-        self.weighting_ = TermWeighting(k1=config.k1, b=config.b).fit(counts)
-        vectors = self._weigh_in_place(counts)
+        n_cols = len(self.vocabulary_)
+        names = list(dict.fromkeys(kinds))
+        code_of = {kind: code for code, kind in enumerate(names)}
+        kind_codes = np.fromiter((code_of[k] for k in kinds), dtype=np.int32, count=len(kinds))
+        column_counts, lengths = _statistics(blocks, kind_codes, len(names), n_cols)
+        self.weighting_ = TermWeighting(k1=config.k1, b=config.b).fit_statistics(
+            len(ids), column_counts.sum(axis=0), lengths
+        )
+        fillers = [SegmentFiller(0, counts) for counts in column_counts]
+        del column_counts
+        first = 0
+        blocks.reverse()  # popped from the end, oldest first: each is freed once written
+        while blocks:
+            block = blocks.pop()
+            self._weigh_in_place(block, n_cols)
+            codes = kind_codes[first : first + block.n_rows]
+            for code, filler in enumerate(fillers):
+                filler.add(block.indptr, block.indices, block.data, codes == code)
+            first += block.n_rows
+            del block
         self.indexes_ = {}
-        kind_of = np.array(kinds, dtype=object)
-        for kind in dict.fromkeys(kinds):
-            rows = np.flatnonzero(kind_of == kind)
-            part = _rows(vectors, rows)
-            self.indexes_[kind] = KindIndex()
-            self.indexes_[kind].extend_bulk([ids[r] for r in rows], part, [blobs[r] for r in rows])
+        for code, (kind, filler) in enumerate(zip(names, fillers, strict=True)):
+            rows = np.flatnonzero(kind_codes == code)
+            self.indexes_[kind] = _kind_index([ids[r] for r in rows], filler.segment(), [blobs[r] for r in rows])
         self.n_fitted_, self.n_changed_ = len(ids), 0
         return self
 
-    def _weigh_in_place(self, counts: sp.csr_matrix) -> sp.csr_matrix:
-        """Document vectors from raw counts, a slice at a time, reusing the counts' arrays."""
-        for start in range(0, counts.shape[0], TRANSFORM_ROWS):
-            chunk = counts[start : start + TRANSFORM_ROWS]
+    def _weigh_in_place(self, block: CountBlock, n_cols: int) -> None:
+        """Turn a block's raw counts into document vectors, a slice of rows at a time."""
+        for start in range(0, block.n_rows, TRANSFORM_ROWS):
+            stop = min(start + TRANSFORM_ROWS, block.n_rows)
+            chunk = block.rows(start, stop, n_cols)
             out = self.weighting_.transform(chunk)
-            lo, hi = counts.indptr[start], counts.indptr[min(start + TRANSFORM_ROWS, counts.shape[0])]
             if out.nnz != chunk.nnz or not np.array_equal(out.indices, chunk.indices):
                 raise RuntimeError("TermWeighting.transform must keep the sparsity pattern")
-            counts.data[lo:hi] = out.data
-        return counts
+            block.data[block.indptr[start] : block.indptr[stop]] = out.data
 
     def add(self, records: Iterable[Record]) -> MatchingEngine:
         """Index new records with the fitted statistics (no refit).  Existing ids are refused."""
@@ -480,14 +501,30 @@ def _check_unique(kinds: list[str], ids: list[Hashable]) -> None:
         seen.add(key)
 
 
-def _rows(matrix: sp.csr_matrix, rows: np.ndarray) -> sp.csr_matrix:
-    """Rows of ``matrix``; a contiguous range is a view, not a copy (the big kind at fit)."""
-    if rows.size and rows[-1] - rows[0] + 1 == rows.size:
-        lo, hi = matrix.indptr[rows[0]], matrix.indptr[rows[-1] + 1]
-        indptr = matrix.indptr[rows[0] : rows[-1] + 2] - lo
-        return sp.csr_matrix(
-            (matrix.data[lo:hi], matrix.indices[lo:hi], indptr),
-            shape=(rows.size, matrix.shape[1]),
-            copy=False,
-        )
-    return matrix[rows]
+def _statistics(
+    blocks: list[CountBlock], kind_codes: np.ndarray, n_kinds: int, n_cols: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of each kind holding each column (kinds × columns), and every row's length."""
+    column_counts = np.zeros((n_kinds, n_cols), dtype=np.int64)
+    lengths, first = [np.zeros(0, dtype=np.float32)], 0
+    for block in blocks:
+        lengths.append(TermWeighting.row_lengths(block.rows(0, block.n_rows, n_cols)))
+        codes = kind_codes[first : first + block.n_rows]
+        first += block.n_rows
+        if n_kinds == 1:
+            column_counts[0] += np.bincount(block.indices, minlength=n_cols)
+            continue
+        entry_codes = np.repeat(codes, np.diff(block.indptr))
+        for code in range(n_kinds):
+            column_counts[code] += np.bincount(block.indices[entry_codes == code], minlength=n_cols)
+    return column_counts, np.concatenate(lengths)
+
+
+def _kind_index(ids: list[Hashable], segment: Segment, blobs: list[bytes]) -> KindIndex:
+    """A kind's index holding ``segment`` (its rows ``ids``, in order) as its only segment."""
+    index = KindIndex()
+    # extend_bulk registers the ids and blobs; it would build the segment from a row matrix,
+    # which a fit never holds, so it is given none and the filled segment is attached.
+    index.extend_bulk(ids, sp.csr_matrix((0, segment.n_features), dtype=np.float32), blobs)
+    index.segments.append(segment)
+    return index

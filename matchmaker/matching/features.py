@@ -14,6 +14,7 @@ import multiprocessing as mp
 import zlib
 from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
@@ -138,6 +139,70 @@ def _counted_chunks(
             yield pending.popleft().get()
 
 
+BLOCK_ENTRIES = 1 << 24  # entries per joined block: 64 MB arrays, above glibc's largest mmap threshold
+
+
+@dataclass
+class CountBlock:
+    """Raw counts of consecutive records: CSR arrays with the rows numbered from 0.
+
+    Arrays this big are always allocated with ``mmap`` (glibc's threshold never rises past
+    32 MB), so dropping a block gives its memory back to the system at once, which is what lets
+    a fit free the counts block by block as it writes the index.
+    """
+
+    indptr: np.ndarray  # int64, (n_rows + 1,), starting at 0
+    indices: np.ndarray  # int32 global columns, not sorted within a row
+    data: np.ndarray  # float32 raw counts
+
+    @property
+    def n_rows(self) -> int:
+        return self.indptr.size - 1
+
+    def rows(self, lo: int, hi: int, n_cols: int) -> sp.csr_matrix:
+        """Rows ``lo .. hi - 1`` as a matrix sharing this block's arrays (no copy of the entries)."""
+        start, end = self.indptr[lo], self.indptr[hi]
+        return sp.csr_matrix(
+            (self.data[start:end], self.indices[start:end], self.indptr[lo : hi + 1] - start),
+            shape=(hi - lo, n_cols),
+            copy=False,
+        )
+
+
+def count_blocks(
+    config: EngineConfig,
+    fields: Iterable[Mapping[str, str]],
+    vocab: Vocabulary,
+    blobs: list[bytes],
+    *,
+    n_jobs: int = 1,
+    block_entries: int | None = None,
+) -> Iterator[CountBlock]:
+    """Raw counts of ``fields`` as consecutive blocks of about ``block_entries`` entries, in order.
+
+    New features are appended to ``vocab``; each record's encoded fields are appended to ``blobs``.
+    Column indices inside a row are not sorted.  ``block_entries`` defaults to ``BLOCK_ENTRIES``.
+    """
+    block_entries = BLOCK_ENTRIES if block_entries is None else block_entries
+    indptrs, indices, datas, offset = [np.zeros(1, dtype=np.int64)], [], [], 0
+    for local, indptr, local_idx, data, chunk_blobs in _counted_chunks(config, fields, n_jobs):
+        indptrs.append(indptr[1:] + offset)
+        offset += int(indptr[-1])
+        indices.append(vocab.map_local(local)[local_idx].astype(np.int32))
+        datas.append(data)
+        blobs.extend(chunk_blobs)
+        if offset >= block_entries:
+            yield _joined(indptrs, indices, datas)
+            indptrs, offset = [np.zeros(1, dtype=np.int64)], 0
+    if len(indptrs) > 1:
+        yield _joined(indptrs, indices, datas)
+
+
+def _joined(indptrs: list[np.ndarray], indices: list[np.ndarray], datas: list[np.ndarray]) -> CountBlock:
+    """One block from chunk arrays (the index and data lists are emptied)."""
+    return CountBlock(np.concatenate(indptrs), _cat(indices, np.int32), _cat(datas, np.float32))
+
+
 def count_records(
     config: EngineConfig,
     fields: Iterable[Mapping[str, str]],
@@ -147,21 +212,19 @@ def count_records(
 ) -> tuple[sp.csr_matrix, list[bytes]]:
     """Counts matrix (records × ``len(vocab)``) and encoded fields of ``fields``, in order.
 
-    New features are appended to ``vocab``.  Column indices inside a row are not sorted.
+    New features are appended to ``vocab``.  Column indices inside a row are not sorted.  For
+    a few records (adding postings); a fit streams :func:`count_blocks` instead.
     """
-    indptrs, indices, datas, blobs, offset = [np.zeros(1, dtype=np.int64)], [], [], [], 0
-    for local, indptr, local_idx, data, chunk_blobs in _counted_chunks(config, fields, n_jobs):
-        indptrs.append(indptr[1:] + offset)
-        offset += int(indptr[-1])
-        indices.append(vocab.map_local(local)[local_idx].astype(np.int32))
-        datas.append(data)
-        blobs.extend(chunk_blobs)
-    n_rows = sum(p.size for p in indptrs) - 1
-    # One array at a time, each chunk list emptied as it is joined: at a million postings each
-    # array is GBs, and holding every chunk beside both joined arrays would double the peak.
-    all_indices = _cat(indices, np.int32)
-    all_data = _cat(datas, np.float32)
-    matrix = sp.csr_matrix((all_data, all_indices, np.concatenate(indptrs)), shape=(n_rows, len(vocab)))
+    blobs: list[bytes] = []
+    blocks = list(count_blocks(config, fields, vocab, blobs, n_jobs=n_jobs))
+    indptrs, offset = [np.zeros(1, dtype=np.int64)], 0
+    for block in blocks:
+        indptrs.append(block.indptr[1:] + offset)
+        offset += int(block.indptr[-1])
+    indptr = np.concatenate(indptrs)
+    all_indices = _cat([b.indices for b in blocks], np.int32)
+    all_data = _cat([b.data for b in blocks], np.float32)
+    matrix = sp.csr_matrix((all_data, all_indices, indptr), shape=(indptr.size - 1, len(vocab)))
     return matrix, blobs
 
 

@@ -98,6 +98,58 @@ class Segment:
         return out
 
 
+class SegmentFiller:
+    """Builds the :class:`Segment` that :meth:`Segment.from_rows` would give, without the row
+    matrix: rows arrive in blocks, in order, and each is written straight into its postings.
+
+    Parameters
+    ----------
+    start : the segment's first row (global).
+    column_counts : how many of the segment's rows hold each feature; fixes the postings' places,
+        so the arrays are allocated once and a block can be freed as soon as it is written.
+    """
+
+    def __init__(self, start: int, column_counts: np.ndarray) -> None:
+        self.start = start
+        self.indptr = np.zeros(column_counts.size + 1, dtype=np.int64)
+        np.cumsum(column_counts, out=self.indptr[1:])
+        # np.empty: pages are only touched as postings are written, not all up front.
+        self.indices = np.empty(int(self.indptr[-1]), dtype=np.int32)
+        self.data = np.empty(int(self.indptr[-1]), dtype=np.float32)
+        self._next = self.indptr[:-1].copy()
+        self._rows = 0
+
+    def add(self, indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, mine: np.ndarray) -> None:
+        """Write the rows of a CSR block (documents × features) for which ``mine`` is true.
+
+        They take the next local row numbers, in block order; a row must hold no column twice.
+        """
+        if indices.size and (indices.min() < 0 or indices.max() >= self.indptr.size - 1):
+            raise ValueError("column outside the segment's features")
+        n_mine = int(np.count_nonzero(mine))
+        local = np.full(mine.size, -1, dtype=np.int64)
+        local[mine] = np.arange(self._rows, self._rows + n_mine)
+        ok = _fill(
+            indptr.astype(np.int64, copy=False),
+            indices,
+            np.asarray(data, dtype=np.float32),
+            local,
+            self.indptr,
+            self._next,
+            self.indices,
+            self.data,
+        )
+        if not ok:
+            raise RuntimeError("more rows hold a feature than its column count says")
+        self._rows += n_mine
+
+    def segment(self) -> Segment:
+        """The finished segment; every row counted in ``column_counts`` must have been added."""
+        if not np.array_equal(self._next, self.indptr[1:]):
+            raise RuntimeError("segment filled with other rows than its column counts describe")
+        return Segment(self.start, self._rows, self.indptr, self.indices, self.data, _maxw(self.indptr, self.data))
+
+
 def _pad(indptr: np.ndarray, n_features: int) -> np.ndarray:
     extra = n_features + 1 - indptr.size
     return np.concatenate([indptr, np.full(extra, indptr[-1], dtype=indptr.dtype)]) if extra else indptr
@@ -178,6 +230,25 @@ def _pool(threads: int) -> ThreadPoolExecutor:
 # -- compiled kernels ----------------------------------------------------------------------------
 # They read a segment's arrays in place and write only arrays the caller allocated for this call,
 # so queries run in several threads at once, without the GIL.
+
+
+@njit(cache=True, nogil=True)
+def _fill(indptr, indices, data, local, seg_indptr, nxt, out_indices, out_data):  # pragma: no cover - compiled
+    """Append each row ``r`` with ``local[r] >= 0`` to its columns' postings as row ``local[r]``;
+    False (and nothing more written) if a posting would overflow its place."""
+    for r in range(local.size):
+        row = local[r]
+        if row < 0:
+            continue
+        for p in range(indptr[r], indptr[r + 1]):
+            col = indices[p]
+            q = nxt[col]
+            if q >= seg_indptr[col + 1]:
+                return False
+            out_indices[q] = row
+            out_data[q] = data[p]
+            nxt[col] = q + 1
+    return True
 
 
 @njit(cache=True, nogil=True)

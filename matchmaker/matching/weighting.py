@@ -34,10 +34,30 @@ class TermWeighting:
     def fit(self, counts: sp.spmatrix) -> TermWeighting:
         """Learn idf and the mean document length from raw (field-weighted) counts."""
         counts = sp.csr_matrix(counts)
-        self.n_docs_ = counts.shape[0]
-        df = np.bincount(counts.indices, minlength=counts.shape[1]).astype(np.float64)
-        self.idf_ = self._idf(df)
-        lengths = np.asarray(counts.sum(axis=1)).ravel()
+        df = np.bincount(counts.indices, minlength=counts.shape[1])
+        return self.fit_statistics(counts.shape[0], df, self.row_lengths(counts))
+
+    @staticmethod
+    def row_lengths(counts: sp.csr_matrix) -> np.ndarray:
+        """Document lengths (sums of raw counts) as :meth:`fit` takes them, row by row.
+
+        Each row's sum depends on that row alone, so the lengths of a matrix cut into row blocks
+        are the concatenated lengths of its blocks.
+        """
+        return np.asarray(counts.sum(axis=1)).ravel()
+
+    def fit_statistics(self, n_docs: int, df: np.ndarray, lengths: np.ndarray) -> TermWeighting:
+        """Learn from corpus statistics gathered elsewhere (e.g. while streaming row blocks).
+
+        Parameters
+        ----------
+        n_docs : number of documents.
+        df : documents containing each feature (shape (n_features,)).
+        lengths : every document's length, from :meth:`row_lengths`, in document order (the
+            mean is taken over the one array, so that it is the mean :meth:`fit` takes).
+        """
+        self.n_docs_ = n_docs
+        self.idf_ = self._idf(np.asarray(df).astype(np.float64))
         self.avgdl_ = float(lengths.mean()) if lengths.size and lengths.mean() > 0 else 1.0
         return self
 
