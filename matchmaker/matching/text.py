@@ -18,8 +18,11 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+from bisect import bisect_right
 from functools import lru_cache
 from importlib import resources
+from itertools import chain, compress, repeat
+from operator import add
 
 import opencc
 import Stemmer
@@ -51,14 +54,16 @@ _HK2T = opencc.OpenCC("hk2t")
 _TW2SP = opencc.OpenCC("tw2sp")
 _T2S = opencc.OpenCC("t2s")
 _LOCAL = threading.local()
+_flatten = chain.from_iterable
 _STEM_CACHE: dict[str, str] = {}
 _STEM_CACHE_MAX = 500_000
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
 _HAN_RUN = re.compile(f"[{_HAN}]+")
-# A token is a run of Han characters or a run of other letters/digits (underscore is punctuation).
-_TOKEN = re.compile(f"([{_HAN}]+)|([^\\W_{_HAN}]+)")
+_HAN_SPLIT = re.compile(f"([{_HAN}]+)")  # captured: split() keeps the runs between the stretches
+# A word is a run of letters/digits that are not Han (underscore is punctuation).
 _LATIN_WORD = re.compile(f"[^\\W_{_HAN}]+")
+_ASCII_WORD = re.compile("[A-Za-z0-9]+")  # what _LATIN_WORD matches in ASCII text
 # Control (Cc) characters become spaces so words on either side stay apart; format characters
 # (Cf: zero-width, BOM, bidi marks), surrogates and unassigned code points are dropped.
 _DROP_CATEGORIES = frozenset({"Cf", "Cs", "Co", "Cn"})
@@ -158,7 +163,8 @@ def stem_words(words: list[str]) -> list[str]:
 @lru_cache(maxsize=200_000)
 def _latin_tokens(raw: str) -> tuple[tuple[str, str], ...]:
     """(stem, surface) for the words of one non-Han raw token, stop-words removed."""
-    words = _LATIN_WORD.findall(normalize(raw))
+    # An ASCII token is letters and digits, which normalize() only lowercases.
+    words = [raw.lower()] if raw.isascii() else _LATIN_WORD.findall(normalize(raw))
     kept = [w for w in words if w not in STOP_WORDS and len(w) < 64]
     if not kept:
         return ()
@@ -200,9 +206,42 @@ def _headword_table() -> dict[str, tuple[str, ...]]:
     return table
 
 
+@lru_cache(maxsize=1)
+def _headword_stems() -> frozenset[str]:
+    """The entries of :func:`_headword_table` that begin a longer entry: where a substring walk goes on."""
+    table = _headword_table()
+    return frozenset(table.keys() & {z[:n] for z in table for n in range(2, len(z))})
+
+
+@lru_cache(maxsize=1)
+def _phrase_table() -> dict[str, str]:
+    """Every prefix (2+ words, joined by ``_``) of a multi-word concept key → that key's feature, or
+    ``""`` when the prefix is no key itself: a miss means no longer phrase starts there either."""
+    keys = default_glossary().keys
+    table: dict[str, str] = {}
+    for key in keys:
+        parts = key.split("_")
+        for n in range(2, len(parts) + 1):
+            prefix = "_".join(parts[:n])
+            table[prefix] = CONCEPT_PREFIX + prefix if prefix in keys else ""
+    return table
+
+
 def _is_plain_han(text: str) -> bool:
     """True when NFKC, lowercasing and control stripping leave ``text`` as it is (and it is Han only)."""
     return text.isprintable() and unicodedata.is_normalized("NFKC", text) and _HAN_RUN.fullmatch(text) is not None
+
+
+def _all_plain_han(runs: list[str]) -> bool:
+    """``all(_is_plain_han(r) for r in runs)``, in a few C calls: being printable and Han are
+    properties of each character, so they are checked on all the runs at once."""
+    whole = "".join(runs)
+    return (
+        all(runs)
+        and whole.isprintable()
+        and _HAN_RUN.fullmatch(whole) is not None
+        and all(map(unicodedata.is_normalized, repeat("NFKC"), runs))
+    )
 
 
 def _normalize_runs(runs: list[str]) -> list[str]:
@@ -215,10 +254,19 @@ def _normalize_runs(runs: list[str]) -> list[str]:
     """
     if not runs:
         return []
-    plain = [_is_plain_han(r) for r in runs]
-    joined = "\n".join(r for r, ok in zip(runs, plain, strict=True) if ok)
-    once = _fold(joined).split("\n") if joined else []
-    twice = _fold("\n".join(once)).split("\n") if once else []
+    if _all_plain_han(runs):
+        plain = [True] * len(runs)
+        joined = "\n".join(runs)
+        folded = _fold(joined)
+        if folded == joined:
+            return list(runs)  # Simplified already: each run is as the loop below would leave it
+    else:
+        plain = [_is_plain_han(r) for r in runs]
+        joined = "\n".join(r for r, ok in zip(runs, plain, strict=True) if ok)
+        folded = _fold(joined) if joined else ""
+    once = folded.split("\n") if joined else []
+    # Folding is a function: when it left the text as it was (Simplified input), folding again would too.
+    twice = (folded if folded == joined else _fold(folded)).split("\n") if once else []
     if len(once) != sum(plain) or len(twice) != len(once):  # never seen; keeps the contract regardless
         return [normalize(r) for r in runs]
     folded = iter(zip(once, twice, strict=True))
@@ -233,52 +281,182 @@ def _normalize_runs(runs: list[str]) -> list[str]:
     return out
 
 
-def _han_features(
+def _ngrams(run: str, n: int) -> list[str]:
+    """The ``n``-character substrings of ``run``, left to right (``[]`` when it is shorter)."""
+    if n == 1:
+        return list(run)
+    if n == 2:
+        return list(map(add, run, run[1:]))  # pairs built in C: bigrams are most of a Chinese text
+    return [run[i : i + n] for i in range(len(run) - n + 1)]
+
+
+def _headword_hits(
+    run: str, bigrams: list[str]
+) -> tuple[list[tuple[str, ...]], list[tuple[int, int, tuple[str, ...]]]]:
+    """Glossary headwords in ``run``: ``(at_two, longer)``.
+
+    ``at_two[i]`` holds the concept features of the 2-character headword ``bigrams[i]`` (``()`` when
+    it is none); ``longer`` holds ``(start, end, concept features)`` of each longer one, by length
+    then start (so each start's are by length).  Candidates grow one character at a time, all of a
+    length at once (lookups in C), and only while they spell the beginning of a longer headword:
+    most starts stop at their bigram.  Call it on a whole text's joined runs, not run by run: a
+    length's pass costs a few calls whatever the number of candidates.
+    """
+    table = _headword_table()
+    at_two = list(map(table.get, bigrams, repeat(())))
+    extends = _headword_stems()
+    longer: list[tuple[int, int, tuple[str, ...]]] = []
+    size, longest = len(run), default_glossary().max_zh_len
+    # One length at a time, over every start still spelling the beginning of a longer headword.
+    live = list(compress(range(len(bigrams)), map(extends.__contains__, bigrams)))
+    length = 2
+    while live and length < longest:
+        length += 1
+        live = live[: bisect_right(live, size - length)]  # the candidate must fit in the run
+        grams = [run[i : i + length] for i in live]
+        found = list(map(table.get, grams, repeat(())))
+        longer.extend([(live[k], live[k] + length, found[k]) for k in compress(range(len(found)), found)])
+        live = list(compress(live, map(extends.__contains__, grams)))
+    return at_two, longer
+
+
+def _han_parts(runs: list[str], ngrams: tuple[int, int], concepts: bool) -> list[tuple[int, bool, list]]:
+    """The Han features of all of a text's runs at once, as ``(shrink, nested, items)`` parts.
+
+    The runs are joined by a newline and each part is computed over the whole join in a few C
+    passes (so a text of many short runs costs little more than one long run): the n-grams of
+    each length (``shrink = n - 1``), then, if asked, the concept features of the headwords
+    starting at each position (``nested``: one tuple per position, ``shrink = 1``).  Nothing that
+    spans the newline is a feature: a run's own features are the items from its offset in the
+    join to its end minus ``shrink`` (see :func:`_han_run_features`).  No glossary headword holds a
+    newline (normalized runs hold none either), so no headword walk crosses from one run to the next.
+    """
+    joined = "\n".join(runs)
+    lo, hi = ngrams
+    parts = [(n - 1, False, _ngrams(joined, n)) for n in range(lo, hi + 1)]
+    if concepts:
+        at_two, longer = _headword_hits(joined, parts[2 - lo][2] if lo <= 2 <= hi else _ngrams(joined, 2))
+        for i, _, keys in longer:  # each start's headwords by length, after its 2-character one
+            at_two[i] += keys
+        parts.append((1, True, at_two))
+    return parts
+
+
+def _han_run_features(parts: list[tuple[int, bool, list]], start: int, end: int, features: list[str]) -> None:
+    """Append the features of the run at ``joined[start:end]`` (see :func:`_han_parts`)."""
+    for shrink, nested, items in parts:
+        mine = items[start : max(start, end - shrink)]
+        features.extend(_flatten(mine) if nested else mine)
+
+
+def _han_features_with_surface(
     raw: str, run: str, ngrams: tuple[int, int], concepts: bool, features: list[str], surfaces: list[str]
 ) -> None:
-    """Append the character n-grams and dictionary concepts of one Han run (normalized: ``run``)."""
+    """Append the character n-grams and dictionary concepts of one Han run (normalized: ``run``),
+    each with the characters of ``raw`` it came from, in the order :func:`analyze` gives them."""
     # When folding changed the length (演算法 → 算法) positions no longer align: show the whole run.
     aligned = len(run) == len(raw)
     lo, hi = ngrams
+    bigrams = None
     for n in range(lo, hi + 1):
-        count = len(run) - n + 1
-        if count <= 0:
-            continue
-        if n == 1:
-            features.extend(run)
-            surfaces.extend(raw if aligned else [raw] * count)
-            continue
-        features.extend([run[i : i + n] for i in range(count)])
-        surfaces.extend([raw[i : i + n] for i in range(count)] if aligned else [raw] * count)
-    if not concepts:
-        return
-    table = _headword_table()
+        grams = _ngrams(run, n)
+        features.extend(grams)
+        surfaces.extend(_ngrams(raw, n) if aligned else [raw] * len(grams))
+        if n == 2:
+            bigrams = grams
+    if concepts:
+        at_two, longer = _headword_hits(run, _ngrams(run, 2) if bigrams is None else bigrams)
+        spans = [(i, i + 2, keys) for i, keys in enumerate(at_two) if keys] + longer
+        for i, j, keys in sorted(spans):  # by start, then end: no two spans share both
+            features.extend(keys)
+            surfaces.extend([raw[i:j] if aligned else raw] * len(keys))
+
+
+def _phrase_spans(stems: list[str]) -> list[tuple[int, int, str]]:
+    """``(start, end, concept feature)`` of the multi-word concepts spelled by adjacent stems (``machin_learn``).
+
+    Stems that begin no phrase are skipped in C; a walk stops where no longer key begins.
+    """
+    firsts = default_glossary().phrase_starts
+    starts = list(compress(range(len(stems) - 1), map(firsts.__contains__, stems)))
+    if not starts:
+        return []
+    table = _phrase_table()
     probe = table.get
-    size, longest = len(run), default_glossary().max_zh_len
-    for i in [i for i in range(size - 1) if run[i : i + 2] in table]:
-        for j in range(i + 2, min(size, i + longest) + 1):
-            keys = probe(run[i:j])
-            if keys is None:
-                break  # no headword starts with this: no longer one will either
-            if keys:
-                features.extend(keys)
-                surfaces.extend([raw[i:j] if aligned else raw] * len(keys))
-
-
-def _english_phrases(stems: list[str], words: list[str], features: list[str], surfaces: list[str]) -> None:
-    """Append the multi-word concepts spelled by adjacent stems (``machin_learn``)."""
-    gl = default_glossary()
-    starts = gl.phrase_starts
-    if starts.isdisjoint(stems):
-        return
-    keys, longest = gl.keys, gl.max_key_words
-    for i in [i for i, stem in enumerate(stems) if stem in starts]:
-        key = stems[i]
-        for j in range(i + 1, min(len(stems), i + longest)):
+    size, longest = len(stems), default_glossary().max_key_words
+    pairs = [f"{stems[i]}_{stems[i + 1]}" for i in starts]
+    spans = []
+    # Few pairs begin a phrase: only those are walked.
+    for i, key in compress(zip(starts, pairs, strict=True), map(table.__contains__, pairs)):
+        feature = table[key]
+        if feature:
+            spans.append((i, i + 2, feature))
+        for j in range(i + 2, min(size, i + longest)):
             key = f"{key}_{stems[j]}"
-            if key in keys:
-                features.append(CONCEPT_PREFIX + key)
-                surfaces.append(" ".join(words[i : j + 1]))
+            feature = probe(key)
+            if feature is None:
+                break  # no key starts with these stems: no longer one will either
+            if feature:
+                spans.append((i, j + 1, feature))
+    return spans
+
+
+_join_pair = "{} {}".format
+
+
+def _word_bigrams(items: list[str]) -> list[str]:
+    """``"a b"`` for every adjacent pair of ``items``."""
+    return list(map(_join_pair, items, items[1:]))
+
+
+class _TokenCache(dict):
+    """raw non-Han token → ``compute(raw)``, filled on a miss and emptied when it grows too big.
+
+    Looked up with ``map(cache.__getitem__, tokens)``: a hit stays in C.  Thread-safe under the GIL:
+    a miss in any thread (even right after another thread emptied it) recomputes the value.
+    """
+
+    def __init__(self, compute) -> None:
+        super().__init__()
+        self.compute = compute
+
+    def __missing__(self, raw: str) -> tuple[str, ...]:
+        value = self.compute(raw)
+        if len(self) > _TOKEN_CACHE_MAX:
+            self.clear()
+        self[raw] = value
+        return value
+
+
+_TOKEN_CACHE_MAX = 200_000
+_TOKEN_STEMS = _TokenCache(lambda raw: tuple(stem for stem, _ in _latin_tokens(raw)))
+_TOKEN_FEATURES: dict[tuple[bool, int], _TokenCache] = {}
+
+
+def _token_features(concepts: bool, repeat: int) -> _TokenCache:
+    """The cache of word features of raw tokens under one pair of options."""
+    key = (bool(concepts), repeat)
+    cache = _TOKEN_FEATURES.get(key)
+    if cache is None:  # two threads may both build one: either is correct
+        cache = _TOKEN_FEATURES.setdefault(key, _TokenCache(lambda raw: _latin_features(raw, *key)[0]))
+    return cache
+
+
+def _split(text: str) -> tuple[list[str], list[str], list[str]]:
+    """``(stretches, raw Han runs, normalized Han runs)`` of ``text``.
+
+    Stretches and runs alternate, starting and ending with a (possibly empty) stretch of non-Han text.
+    """
+    if text.isascii():
+        return [text], [], []  # nothing to fold; a control character only separates words, as a space does
+    pieces = _HAN_SPLIT.split(_strip_controls(text))
+    raw_runs = pieces[1::2]
+    return pieces[::2], raw_runs, _normalize_runs(raw_runs)
+
+
+def _word_finder(text: str):
+    """``findall`` of the non-Han words of ``text``'s stretches: a plain ASCII class when it is ASCII (faster)."""
+    return _ASCII_WORD.findall if text.isascii() else _LATIN_WORD.findall
 
 
 def analyze_with_surface(
@@ -303,49 +481,31 @@ def analyze_with_surface(
         weight of a plain stem, so English-to-English matching is unchanged while Chinese words
         (which add concepts on top of their character n-grams) bridge at the lower weight.
     """
-    features, surfaces = _analyze(text, ngrams, word_bigrams, concepts, word_concept_repeat)
-    return list(zip(features, surfaces, strict=True))
-
-
-def _analyze(
-    text: str, ngrams: tuple[int, int], word_bigrams: bool, concepts: bool, repeat: int
-) -> tuple[list[str], list[str]]:
-    """Features and their surfaces as two parallel lists (cheaper to build than pairs)."""
     features: list[str] = []
     surfaces: list[str] = []
     if not isinstance(text, str) or not text:
-        return features, surfaces
-    tokens = _TOKEN.findall(_strip_controls(text))
-    normalized = iter(_normalize_runs([han for han, _ in tokens if han]))
-    stems: list[str] = []  # the current stretch of consecutive Latin words, for phrases and bigrams
-    words: list[str] = []
-    for han, latin in tokens:
-        if latin:
-            word_features, word_surfaces, word_stems, word_words = _latin_features(latin, concepts, repeat)
+        return []
+    stretches, raw_runs, runs = _split(text)
+    find_words = _word_finder(text)
+    for k, stretch in enumerate(stretches):
+        if k:
+            _han_features_with_surface(raw_runs[k - 1], runs[k - 1], ngrams, concepts, features, surfaces)
+        stems: list[str] = []
+        words: list[str] = []
+        for raw in find_words(stretch):
+            word_features, word_surfaces, word_stems, word_words = _latin_features(raw, concepts, word_concept_repeat)
             features.extend(word_features)
             surfaces.extend(word_surfaces)
             stems.extend(word_stems)
             words.extend(word_words)
-            continue
-        if stems:
-            _end_stretch(stems, words, word_bigrams, concepts, features, surfaces)
-        _han_features(han, next(normalized), ngrams, concepts, features, surfaces)
-    if stems:
-        _end_stretch(stems, words, word_bigrams, concepts, features, surfaces)
-    return features, surfaces
-
-
-def _end_stretch(
-    stems: list[str], words: list[str], word_bigrams: bool, concepts: bool, features: list[str], surfaces: list[str]
-) -> None:
-    """Append a Latin stretch's phrase concepts and word bigrams, then empty it."""
-    if concepts:
-        _english_phrases(stems, words, features, surfaces)
-    if word_bigrams:
-        features.extend([f"{a} {b}" for a, b in zip(stems, stems[1:], strict=False)])
-        surfaces.extend([f"{a} {b}" for a, b in zip(words, words[1:], strict=False)])
-    stems.clear()
-    words.clear()
+        if concepts:
+            for i, j, feature in _phrase_spans(stems):
+                features.append(feature)
+                surfaces.append(" ".join(words[i:j]))
+        if word_bigrams:
+            features.extend(_word_bigrams(stems))
+            surfaces.extend(_word_bigrams(words))
+    return list(zip(features, surfaces, strict=True))
 
 
 def analyze(
@@ -356,5 +516,37 @@ def analyze(
     concepts: bool = True,
     word_concept_repeat: int = 4,
 ) -> list[str]:
-    """Features of one field's text (see :func:`analyze_with_surface` for the options)."""
-    return _analyze(text, ngrams, word_bigrams, concepts, word_concept_repeat)[0]
+    """Features of one field's text (see :func:`analyze_with_surface` for the options).
+
+    The features of ``analyze_with_surface`` without building their surfaces: this is the path
+    that indexes a corpus, so per-token work runs in C where it can (cached tuples, flattened once).
+    """
+    features: list[str] = []
+    if not isinstance(text, str) or not text:
+        return features
+    token_features = _token_features(concepts, word_concept_repeat).__getitem__
+    token_stems = _TOKEN_STEMS.__getitem__
+    stretches, _, runs = _split(text)
+    find_words = _word_finder(text)
+    parts = _han_parts(runs, ngrams, concepts) if runs else []
+    # Chinese text: stretches are mostly punctuation; one search tells whether any holds a word.
+    has_words = len(stretches) == 1 or _LATIN_WORD.search("".join(stretches)) is not None
+    start = 0  # of the current run in the newline-joined runs
+    for k, stretch in enumerate(stretches):
+        if k:
+            end = start + len(runs[k - 1])
+            _han_run_features(parts, start, end, features)
+            start = end + 1
+        if not stretch or not has_words:
+            continue
+        tokens = find_words(stretch)
+        if not tokens:
+            continue
+        features.extend(_flatten(map(token_features, tokens)))
+        if concepts or word_bigrams:
+            stems = list(_flatten(map(token_stems, tokens)))
+            if concepts:
+                features.extend([feature for _, _, feature in _phrase_spans(stems)])
+            if word_bigrams:
+                features.extend(_word_bigrams(stems))
+    return features

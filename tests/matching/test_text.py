@@ -142,3 +142,31 @@ def test_each_han_run_is_analysed_as_if_alone(runs):
     alone = [pair for run in runs for pair in analyze_with_surface(run)]
     assert together == alone
     assert [f for f, _ in together] == analyze("，".join(runs))
+
+
+# Runs and stretches of both scripts, separated the ways postings separate them.
+mixed_pieces = st.lists(
+    st.one_of(
+        st.text(alphabet="演算法綫線厄瓜多尔机器学习石墨烯电池神经网络的一\ufa0c", min_size=1, max_size=8),
+        st.sampled_from(["machine learning", "neural networks", "graphene", "the of", "deep_learning", "Ｍachine"]),
+    ),
+    max_size=6,
+)
+analyzer_options = st.sampled_from(
+    [
+        {},
+        {"word_bigrams": True},
+        {"concepts": False},
+        {"word_concept_repeat": 1},
+        {"ngrams": (1, 3)},
+        {"ngrams": (2, 2)},
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(mixed_pieces, st.sampled_from(["", " ", "，", "、", "\n", "-"]), analyzer_options)
+def test_features_are_those_of_the_surface_path(pieces, separator, options):
+    # analyze() batches a text's Han runs and skips surfaces; it must still give exactly these features.
+    text = separator.join(pieces)
+    assert analyze(text, **options) == [f for f, _ in analyze_with_surface(text, **options)]
