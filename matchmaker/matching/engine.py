@@ -28,12 +28,15 @@ from .config import EngineConfig
 from .explain import QueryFeatures, explain
 from .features import CountBlock, Vocabulary, count_blocks, count_records, decode_fields
 from .feedback import expand
-from .index import Segment, SegmentFiller
+from .index import Segment, SegmentFiller, drop_columns
 from .weighting import TermWeighting
 
 ENGINE_VERSION = "1.0"
 REFIT_DRIFT = 0.2  # share of records added or removed since fit beyond which a refit is due
 TRANSFORM_ROWS = 4096  # rows weighted at a time: bounds the float64 temporaries of transform
+# Bands of columns the index is written in at fit: writing a block's rows touches postings all over
+# the index, so the pages of a band are touched only while the blocks give back that band's entries.
+FILL_BANDS = 16
 FREE_TEXT_FIELD = "text"
 DEFAULT_CONFIG = EngineConfig()  # frozen, so one shared instance is safe as a default
 ROW_QUERY_CACHE = 8192  # analysed rows kept for reverse_similarities and feedback (a few KB each)
@@ -94,9 +97,10 @@ class MatchingEngine:
     def fit(self, records: Iterable[Record]) -> MatchingEngine:
         """Learn the vocabulary and weighting from ``records`` and index them all.
 
-        The raw counts are kept as blocks of rows; each block is weighted and written into its
-        kinds' segments, then freed, so the counts and the index never both exist in full (at a
-        million postings each is GBs).
+        The raw counts are kept as blocks of rows, weighted in place, then written into the kinds'
+        segments one band of columns at a time, each band's entries dropped from the blocks once
+        written: the counts and the index never both exist in full (at a million postings each
+        is GBs).
         """
         config = self.config
         self.vocabulary_ = Vocabulary()
@@ -117,18 +121,16 @@ class MatchingEngine:
         self.weighting_ = TermWeighting(k1=config.k1, b=config.b).fit_statistics(
             len(ids), column_counts.sum(axis=0), lengths
         )
-        fillers = [SegmentFiller(0, counts) for counts in column_counts]
+        fillers = [
+            SegmentFiller(0, int(np.count_nonzero(kind_codes == code)), counts)
+            for code, counts in enumerate(column_counts)
+        ]
+        bands = _bands(column_counts.sum(axis=0), FILL_BANDS)
         del column_counts
-        first = 0
-        blocks.reverse()  # popped from the end, oldest first: each is freed once written
-        while blocks:
-            block = blocks.pop()
+        for block in blocks:
             self._weigh_in_place(block, n_cols)
-            codes = kind_codes[first : first + block.n_rows]
-            for code, filler in enumerate(fillers):
-                filler.add(block.indptr, block.indices, block.data, codes == code)
-            first += block.n_rows
-            del block
+        _fill_by_bands(blocks, fillers, kind_codes, bands)
+        blocks.clear()
         self.indexes_ = {}
         for code, (kind, filler) in enumerate(zip(names, fillers, strict=True)):
             rows = np.flatnonzero(kind_codes == code)
@@ -518,6 +520,36 @@ def _statistics(
         for code in range(n_kinds):
             column_counts[code] += np.bincount(block.indices[entry_codes == code], minlength=n_cols)
     return column_counts, np.concatenate(lengths)
+
+
+def _bands(df: np.ndarray, n_bands: int) -> list[tuple[int, int]]:
+    """Up to ``n_bands`` consecutive column ranges holding about equal numbers of entries."""
+    if df.size == 0:
+        return []
+    ends = np.cumsum(df)
+    cuts = np.searchsorted(ends, ends[-1] * np.arange(1, n_bands) / n_bands, side="right")
+    edges = np.unique(np.concatenate([[0], cuts, [df.size]]))
+    return [(int(lo), int(hi)) for lo, hi in zip(edges[:-1], edges[1:], strict=True)]
+
+
+def _fill_by_bands(
+    blocks: list[CountBlock], fillers: list[SegmentFiller], kind_codes: np.ndarray, bands: list[tuple[int, int]]
+) -> None:
+    """Write the weighted blocks into each kind's filler a band of columns at a time, dropping each
+    band's entries from the blocks (and their pages) once written."""
+    local = np.zeros(kind_codes.size, dtype=np.int64)  # each row's number among its kind's rows
+    for code in range(len(fillers)):
+        rows = np.flatnonzero(kind_codes == code)
+        local[rows] = np.arange(rows.size)
+    for lo, hi in bands:
+        first = 0
+        for block in blocks:
+            rows = slice(first, first + block.n_rows)
+            first += block.n_rows
+            for code, filler in enumerate(fillers):
+                mine = np.where(kind_codes[rows] == code, local[rows], -1)
+                filler.add(block.indptr, block.indices, block.data, mine, (lo, hi))
+            block.keep(drop_columns(block.indptr, block.indices, block.data, lo, hi))
 
 
 def _kind_index(ids: list[Hashable], segment: Segment, blobs: list[bytes]) -> KindIndex:

@@ -10,6 +10,7 @@ records are streamed.
 from __future__ import annotations
 
 import json
+import mmap
 import multiprocessing as mp
 import zlib
 from collections import defaultdict, deque
@@ -139,16 +140,16 @@ def _counted_chunks(
             yield pending.popleft().get()
 
 
-BLOCK_ENTRIES = 1 << 24  # entries per joined block: 64 MB arrays, above glibc's largest mmap threshold
+BLOCK_ENTRIES = 1 << 24  # entries per joined block (64 MB arrays)
 
 
 @dataclass
 class CountBlock:
     """Raw counts of consecutive records: CSR arrays with the rows numbered from 0.
 
-    Arrays this big are always allocated with ``mmap`` (glibc's threshold never rises past
-    32 MB), so dropping a block gives its memory back to the system at once, which is what lets
-    a fit free the counts block by block as it writes the index.
+    The index and data arrays live in anonymous memory maps of their own, so that a fit can give
+    back the pages of entries it has already written into the index (:meth:`keep`), not only
+    whole blocks: a block outlives most of its entries otherwise.
     """
 
     indptr: np.ndarray  # int64, (n_rows + 1,), starting at 0
@@ -167,6 +168,34 @@ class CountBlock:
             shape=(hi - lo, n_cols),
             copy=False,
         )
+
+    def keep(self, n_entries: int) -> None:
+        """Keep the first ``n_entries`` entries and return the pages of the rest to the system."""
+        self.indices = _release_after(self.indices, n_entries)
+        self.data = _release_after(self.data, n_entries)
+
+
+def _mapped(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+    """``parts`` joined into an array backed by an anonymous map of its own (the list is emptied)."""
+    size = sum(p.size for p in parts)
+    out = np.frombuffer(mmap.mmap(-1, max(size, 1) * np.dtype(dtype).itemsize), dtype=dtype)[:size]
+    if parts:
+        np.concatenate(parts, out=out, casting="same_kind")
+    parts.clear()
+    return out
+
+
+def _release_after(array: np.ndarray, n: int) -> np.ndarray:
+    """``array[:n]``; whole pages past it are dropped from the map behind ``array`` (see ``_mapped``)."""
+    buffer = array
+    while isinstance(buffer, np.ndarray):
+        buffer = buffer.base
+    buffer = buffer.obj if isinstance(buffer, memoryview) else buffer
+    if isinstance(buffer, mmap.mmap) and array.ctypes.data == np.frombuffer(buffer, np.uint8).ctypes.data:
+        first = -(-n * array.itemsize // mmap.PAGESIZE) * mmap.PAGESIZE
+        if first < len(buffer):
+            buffer.madvise(mmap.MADV_DONTNEED, first, len(buffer) - first)
+    return array[:n]
 
 
 def count_blocks(
@@ -200,7 +229,7 @@ def count_blocks(
 
 def _joined(indptrs: list[np.ndarray], indices: list[np.ndarray], datas: list[np.ndarray]) -> CountBlock:
     """One block from chunk arrays (the index and data lists are emptied)."""
-    return CountBlock(np.concatenate(indptrs), _cat(indices, np.int32), _cat(datas, np.float32))
+    return CountBlock(np.concatenate(indptrs), _mapped(indices, np.int32), _mapped(datas, np.float32))
 
 
 def count_records(

@@ -105,35 +105,47 @@ class SegmentFiller:
     Parameters
     ----------
     start : the segment's first row (global).
+    n : the segment's number of rows.
     column_counts : how many of the segment's rows hold each feature; fixes the postings' places,
         so the arrays are allocated once and a block can be freed as soon as it is written.
     """
 
-    def __init__(self, start: int, column_counts: np.ndarray) -> None:
-        self.start = start
+    def __init__(self, start: int, n: int, column_counts: np.ndarray) -> None:
+        self.start, self.n = start, n
         self.indptr = np.zeros(column_counts.size + 1, dtype=np.int64)
         np.cumsum(column_counts, out=self.indptr[1:])
         # np.empty: pages are only touched as postings are written, not all up front.
         self.indices = np.empty(int(self.indptr[-1]), dtype=np.int32)
         self.data = np.empty(int(self.indptr[-1]), dtype=np.float32)
         self._next = self.indptr[:-1].copy()
-        self._rows = 0
 
-    def add(self, indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, mine: np.ndarray) -> None:
-        """Write the rows of a CSR block (documents × features) for which ``mine`` is true.
+    def add(
+        self,
+        indptr: np.ndarray,
+        indices: np.ndarray,
+        data: np.ndarray,
+        local: np.ndarray,
+        columns: tuple[int, int] | None = None,
+    ) -> None:
+        """Write the rows of a CSR block (documents × features) whose ``local`` row number is >= 0.
 
-        They take the next local row numbers, in block order; a row must hold no column twice.
+        Rows must arrive in ascending local row number (within a block and across blocks), and a
+        row must hold no column twice.  With ``columns=(lo, hi)`` only the entries of columns
+        ``lo .. hi - 1`` are written: a caller may pass all blocks once per band of columns, so
+        that one band of the postings is written at a time.
         """
+        lo, hi = (0, self.indptr.size - 1) if columns is None else columns
         if indices.size and (indices.min() < 0 or indices.max() >= self.indptr.size - 1):
             raise ValueError("column outside the segment's features")
-        n_mine = int(np.count_nonzero(mine))
-        local = np.full(mine.size, -1, dtype=np.int64)
-        local[mine] = np.arange(self._rows, self._rows + n_mine)
+        if local.size and local.max() >= self.n:
+            raise ValueError("row outside the segment")
         ok = _fill(
             indptr.astype(np.int64, copy=False),
             indices,
             np.asarray(data, dtype=np.float32),
-            local,
+            local.astype(np.int64, copy=False),
+            lo,
+            hi,
             self.indptr,
             self._next,
             self.indices,
@@ -141,13 +153,12 @@ class SegmentFiller:
         )
         if not ok:
             raise RuntimeError("more rows hold a feature than its column count says")
-        self._rows += n_mine
 
     def segment(self) -> Segment:
         """The finished segment; every row counted in ``column_counts`` must have been added."""
         if not np.array_equal(self._next, self.indptr[1:]):
             raise RuntimeError("segment filled with other rows than its column counts describe")
-        return Segment(self.start, self._rows, self.indptr, self.indices, self.data, _maxw(self.indptr, self.data))
+        return Segment(self.start, self.n, self.indptr, self.indices, self.data, _maxw(self.indptr, self.data))
 
 
 def _pad(indptr: np.ndarray, n_features: int) -> np.ndarray:
@@ -233,15 +244,18 @@ def _pool(threads: int) -> ThreadPoolExecutor:
 
 
 @njit(cache=True, nogil=True)
-def _fill(indptr, indices, data, local, seg_indptr, nxt, out_indices, out_data):  # pragma: no cover - compiled
-    """Append each row ``r`` with ``local[r] >= 0`` to its columns' postings as row ``local[r]``;
-    False (and nothing more written) if a posting would overflow its place."""
+def _fill(indptr, indices, data, local, lo, hi, seg_indptr, nxt, out_indices, out_data):  # pragma: no cover
+    """Append the entries of columns ``lo .. hi - 1`` of each row ``r`` with ``local[r] >= 0`` to
+    their columns' postings as row ``local[r]``; False (and nothing more written) if a posting
+    would overflow its place."""
     for r in range(local.size):
         row = local[r]
         if row < 0:
             continue
         for p in range(indptr[r], indptr[r + 1]):
             col = indices[p]
+            if col < lo or col >= hi:
+                continue
             q = nxt[col]
             if q >= seg_indptr[col + 1]:
                 return False
@@ -249,6 +263,25 @@ def _fill(indptr, indices, data, local, seg_indptr, nxt, out_indices, out_data):
             out_data[q] = data[p]
             nxt[col] = q + 1
     return True
+
+
+@njit(cache=True, nogil=True)
+def drop_columns(indptr, indices, data, lo, hi):  # pragma: no cover - compiled
+    """Remove the entries of columns ``lo .. hi - 1`` from a CSR block in place (``indptr`` is
+    updated, rows keep their entries' order); returns the entries left."""
+    out = 0
+    start = indptr[0]
+    for r in range(indptr.size - 1):
+        end = indptr[r + 1]
+        for p in range(start, end):
+            col = indices[p]
+            if col < lo or col >= hi:
+                indices[out] = col
+                data[out] = data[p]
+                out += 1
+        start = end
+        indptr[r + 1] = out
+    return out
 
 
 @njit(cache=True, nogil=True)

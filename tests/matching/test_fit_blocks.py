@@ -16,7 +16,7 @@ from matchmaker.matching import MatchingEngine, Record, features
 from matchmaker.matching import engine as engine_module
 from matchmaker.matching.collection import KindIndex
 from matchmaker.matching.features import Vocabulary, count_records
-from matchmaker.matching.index import Segment, SegmentFiller
+from matchmaker.matching.index import Segment, SegmentFiller, drop_columns
 from matchmaker.matching.weighting import TermWeighting
 
 _TEXT = """graphene battery electrode membrane water treatment robot gripper sensor coating ship
@@ -61,6 +61,7 @@ def block_entries(request, monkeypatch):
         monkeypatch.setattr(features, "CHUNK", 7)
         monkeypatch.setattr(features, "BLOCK_ENTRIES", request.param)
         monkeypatch.setattr(engine_module, "TRANSFORM_ROWS", 3)
+        monkeypatch.setattr(engine_module, "FILL_BANDS", 5)
     return request.param
 
 
@@ -113,27 +114,47 @@ def test_fit_of_nothing_matches_the_reference():
     np.testing.assert_array_equal(got.weighting_.idf_, want.weighting_.idf_)
 
 
-def test_filler_equals_from_rows_with_kinds_interleaved():
+@pytest.mark.parametrize("bands", [None, [(0, 9), (9, 10), (10, 31), (31, 50)]])
+def test_filler_equals_from_rows_with_kinds_interleaved(bands):
     rng = np.random.default_rng(0)
     matrix = sp.random(120, 50, density=0.2, format="csr", dtype=np.float32, random_state=rng)
     matrix.data[::7] = 0.0  # explicit zeros are kept, as the transpose keeps them
     kind = rng.integers(0, 2, size=120)
+    blocks = [matrix[lo : lo + 17] for lo in range(0, 120, 17)]  # blocks of 17 rows, both kinds in each
+    fillers, local = [], np.zeros(120, dtype=np.int64)
     for code in (0, 1):
         rows = np.flatnonzero(kind == code)
-        counts = np.bincount(matrix[rows].indices, minlength=50)
-        filler = SegmentFiller(0, counts)
-        for lo in range(0, 120, 17):  # blocks of 17 rows, both kinds in each
-            block = matrix[lo : lo + 17]
-            filler.add(block.indptr, block.indices, block.data, kind[lo : lo + 17] == code)
-        _assert_same_segment(filler.segment(), Segment.from_rows(matrix[rows], 0))
+        local[rows] = np.arange(rows.size)
+        fillers.append(SegmentFiller(0, rows.size, np.bincount(matrix[rows].indices, minlength=50)))
+    for columns in bands or [None]:
+        for number, block in enumerate(blocks):
+            rows = slice(17 * number, 17 * number + block.shape[0])
+            for code, filler in enumerate(fillers):
+                mine = np.where(kind[rows] == code, local[rows], -1)
+                filler.add(block.indptr, block.indices, block.data, mine, columns)
+            if columns is not None:  # as a fit does: the band's entries leave the block
+                block.indptr = block.indptr.astype(np.int64)
+                n = drop_columns(block.indptr, block.indices, block.data, *columns)
+                block.indices, block.data = block.indices[:n], block.data[:n]
+    for code, filler in enumerate(fillers):
+        _assert_same_segment(filler.segment(), Segment.from_rows(matrix[kind == code], 0))
 
 
 def test_filler_refuses_rows_its_counts_do_not_describe():
     matrix = sp.csr_matrix(np.array([[1.0, 0.0], [1.0, 2.0]], dtype=np.float32))
-    filler = SegmentFiller(0, np.array([1, 1]))
+    filler = SegmentFiller(0, 2, np.array([1, 1]))
     with pytest.raises(RuntimeError):
-        filler.add(matrix.indptr, matrix.indices, matrix.data, np.array([True, True]))
-    short = SegmentFiller(0, np.array([2, 1]))
-    short.add(matrix.indptr[:2], matrix.indices[:1], matrix.data[:1], np.array([True]))
+        filler.add(matrix.indptr, matrix.indices, matrix.data, np.array([0, 1]))
+    short = SegmentFiller(0, 2, np.array([2, 1]))
+    short.add(matrix.indptr[:2], matrix.indices[:1], matrix.data[:1], np.array([0]))
     with pytest.raises(RuntimeError):
         short.segment()
+
+
+def test_releasing_a_blocks_pages_keeps_its_first_entries():
+    parts = [np.arange(5000, dtype=np.int32), np.arange(3000, dtype=np.int32)]
+    joined = features._mapped(parts, np.int32)
+    assert parts == [] and joined.size == 8000
+    kept = features._release_after(joined, 1500)
+    np.testing.assert_array_equal(kept, np.arange(1500, dtype=np.int32))
+    np.testing.assert_array_equal(features._release_after(np.arange(10), 3), [0, 1, 2])  # not mapped: a slice
