@@ -51,11 +51,17 @@ class KindIndex:
         return first
 
     def extend_bulk(self, ids: list[Hashable], vectors: sp.csr_matrix, blobs: list[bytes]) -> None:
-        """Add many rows at once as one segment (used by fit)."""
+        """Add many rows at once as one segment built from their row vectors."""
+        self.extend_segment(ids, Segment.from_rows(vectors, len(self.ids)), blobs)
+
+    def extend_segment(self, ids: list[Hashable], segment: Segment, blobs: list[bytes]) -> None:
+        """Add many rows at once as ``segment``, already built for them (fit fills it directly)."""
         self._flush_side()
         first = self._new_rows(ids, blobs)
-        if vectors.shape[0]:
-            self.segments.append(Segment.from_rows(vectors, first))
+        if segment.start != first or segment.n != len(ids):
+            raise ValueError("the segment must hold exactly the new rows")
+        if segment.n:
+            self.segments.append(segment)
             self._merge_tail()
 
     def extend(self, ids: list[Hashable], vectors: sp.csr_matrix, blobs: list[bytes]) -> None:

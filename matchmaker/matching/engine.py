@@ -555,8 +555,5 @@ def _fill_by_bands(
 def _kind_index(ids: list[Hashable], segment: Segment, blobs: list[bytes]) -> KindIndex:
     """A kind's index holding ``segment`` (its rows ``ids``, in order) as its only segment."""
     index = KindIndex()
-    # extend_bulk registers the ids and blobs; it would build the segment from a row matrix,
-    # which a fit never holds, so it is given none and the filled segment is attached.
-    index.extend_bulk(ids, sp.csr_matrix((0, segment.n_features), dtype=np.float32), blobs)
-    index.segments.append(segment)
+    index.extend_segment(ids, segment, blobs)
     return index
