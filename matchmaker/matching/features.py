@@ -178,7 +178,10 @@ class CountBlock:
 def _mapped(parts: list[np.ndarray], dtype: type) -> np.ndarray:
     """``parts`` joined into an array backed by an anonymous map of its own (the list is emptied)."""
     size = sum(p.size for p in parts)
-    out = np.frombuffer(mmap.mmap(-1, max(size, 1) * np.dtype(dtype).itemsize), dtype=dtype)[:size]
+    # Private, not mmap's default shared map: MADV_DONTNEED frees a private map's pages, whereas a
+    # shared anonymous map keeps them in shared memory (out of the RSS but still taken).
+    buffer = mmap.mmap(-1, max(size, 1) * np.dtype(dtype).itemsize, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+    out = np.frombuffer(buffer, dtype=dtype)[:size]
     if parts:
         np.concatenate(parts, out=out, casting="same_kind")
     parts.clear()

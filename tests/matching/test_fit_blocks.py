@@ -6,6 +6,7 @@ The reference below is the fit as it was before blocks: every record counted int
 
 from __future__ import annotations
 
+import mmap
 import random
 
 import numpy as np
@@ -145,6 +146,9 @@ def test_filler_refuses_rows_its_counts_do_not_describe():
     filler = SegmentFiller(0, 2, np.array([1, 1]))
     with pytest.raises(RuntimeError):
         filler.add(matrix.indptr, matrix.indices, matrix.data, np.array([0, 1]))
+    narrow = SegmentFiller(0, 2, np.array([2]))  # one feature: column 1 is not the segment's
+    with pytest.raises(ValueError, match="column outside"):
+        narrow.add(matrix.indptr, matrix.indices, matrix.data, np.array([0, 1]), columns=(0, 1))
     short = SegmentFiller(0, 2, np.array([2, 1]))
     short.add(matrix.indptr[:2], matrix.indices[:1], matrix.data[:1], np.array([0]))
     with pytest.raises(RuntimeError):
@@ -152,9 +156,13 @@ def test_filler_refuses_rows_its_counts_do_not_describe():
 
 
 def test_releasing_a_blocks_pages_keeps_its_first_entries():
-    parts = [np.arange(5000, dtype=np.int32), np.arange(3000, dtype=np.int32)]
+    parts = [np.arange(1, 5001, dtype=np.int32), np.arange(5001, 8001, dtype=np.int32)]
     joined = features._mapped(parts, np.int32)
     assert parts == [] and joined.size == 8000
     kept = features._release_after(joined, 1500)
-    np.testing.assert_array_equal(kept, np.arange(1500, dtype=np.int32))
+    np.testing.assert_array_equal(kept, np.arange(1, 1501, dtype=np.int32))
+    # Pages given back to the system read as zeros again: from the first whole page after the kept part.
+    first_free = -(-1500 * 4 // mmap.PAGESIZE) * mmap.PAGESIZE // 4
+    np.testing.assert_array_equal(joined[1500:first_free], np.arange(1501, first_free + 1, dtype=np.int32))
+    assert first_free < 8000 and not joined[first_free:].any()
     np.testing.assert_array_equal(features._release_after(np.arange(10), 3), [0, 1, 2])  # not mapped: a slice
