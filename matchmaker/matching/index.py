@@ -141,11 +141,11 @@ class SegmentFiller:
         that one band of the postings is written at a time.
         """
         lo, hi = (0, self.indptr.size - 1) if columns is None else columns
-        if indices.size and (indices.min() < 0 or indices.max() >= self.indptr.size - 1):
-            raise ValueError("column outside the segment's features")
         if local.size and local.max() >= self.n:
             raise ValueError("row outside the segment")
-        ok = _fill(
+        # The kernel checks the columns as it reads them: a fit passes every block once per band,
+        # and a separate min/max pass over each block per band cost seconds at a million rows.
+        status = _fill(
             indptr.astype(np.int64, copy=False),
             indices,
             np.asarray(data, dtype=np.float32),
@@ -157,7 +157,9 @@ class SegmentFiller:
             self.indices,
             self.data,
         )
-        if not ok:
+        if status == _FILL_BAD_COLUMN:
+            raise ValueError("column outside the segment's features")
+        if status == _FILL_OVERFLOW:
             raise RuntimeError("more rows hold a feature than its column count says")
 
     def segment(self) -> Segment:
@@ -249,26 +251,32 @@ def _pool(threads: int) -> ThreadPoolExecutor:
 # so queries run in several threads at once, without the GIL.
 
 
+_FILL_OK, _FILL_OVERFLOW, _FILL_BAD_COLUMN = 0, 1, 2
+
+
 @njit(cache=True, nogil=True)
 def _fill(indptr, indices, data, local, lo, hi, seg_indptr, nxt, out_indices, out_data):  # pragma: no cover
     """Append the entries of columns ``lo .. hi - 1`` of each row ``r`` with ``local[r] >= 0`` to
-    their columns' postings as row ``local[r]``; False (and nothing more written) if a posting
-    would overflow its place."""
+    their columns' postings as row ``local[r]``.  Returns ``_FILL_OK``, or stops at ``_FILL_OVERFLOW``
+    (a posting would outgrow its place) or ``_FILL_BAD_COLUMN`` (a column the segment lacks)."""
+    n_features = seg_indptr.size - 1
     for r in range(local.size):
         row = local[r]
         if row < 0:
             continue
         for p in range(indptr[r], indptr[r + 1]):
             col = indices[p]
+            if col < 0 or col >= n_features:
+                return _FILL_BAD_COLUMN
             if col < lo or col >= hi:
                 continue
             q = nxt[col]
             if q >= seg_indptr[col + 1]:
-                return False
+                return _FILL_OVERFLOW
             out_indices[q] = row
             out_data[q] = data[p]
             nxt[col] = q + 1
-    return True
+    return _FILL_OK
 
 
 @njit(cache=True, nogil=True)
