@@ -71,8 +71,8 @@ class MatchingEngine:
     ----------
     config : the engine configuration (the product default unless a test needs another).
     n_jobs : worker processes used to analyse text in :meth:`fit` (1 = in this process).
-    search_threads : threads one :meth:`rank` may scan a large index with (at least
-        2 × 131,072 rows of a kind; smaller ones are scanned in the calling thread).  Scores and
+    search_threads : threads one :meth:`rank` may scan a large index with (a kind of more than
+        131,072 rows, one scan block; smaller ones are scanned in the calling thread).  Scores and
         rankings do not depend on it.
 
     Attributes
