@@ -4,11 +4,12 @@
 
 Builds N result postings plus ``--needs`` need postings (seeded, see ``synthetic.py``), then
 measures: build time and peak memory, top-20 latency for new postings (with and without
-explanations), adding one posting, all needs × all results (top 10 each), index size; and the
-same build and query figures for ``bm25s`` on the same corpus, in a child process started after
-our engine is freed, so that each peak-memory figure is its own.  bm25s gets the same kind of
-tokens as our engine (English stems without stop-words, Han unigrams and bigrams) from a fast
-regex tokenizer, so both read comparable postings.
+explanations), adding one posting, all needs × all results (top 10 each) and the same product
+by ``sparse_dot_topn`` on our own weighted vectors, index size; and the same build and query
+figures for ``bm25s`` on the same corpus, in a child process started after our engine is freed,
+so that each peak-memory figure is its own.  bm25s gets the same kind of tokens as our engine
+(English stems without stop-words, Han unigrams and bigrams) from a fast regex tokenizer, so
+both read comparable postings.
 
 The postings are synthesised once into a JSON-lines file (``--corpus-dir``, reused by later runs
 with the same seed and sizes) before anything is timed: building an index means reading postings
@@ -236,19 +237,116 @@ def bench_ours(args, corpus: SyntheticCorpus) -> dict:
 
 
 def _all_pairs(args, corpus: SyntheticCorpus, engine: MatchingEngine) -> dict:
-    """All needs × all results, top 10 each; extrapolated from a tenth if that alone is too slow."""
+    """All needs × all results, top 10 each; extrapolated from a tenth if that alone is too slow.
+
+    Then, unless ``--no-sdt``, the same product by sparse_dot_topn on the same vectors.
+    """
     needs = list(_file_records(corpus_file(args), "need"))
     first = max(len(needs) // 10, 1)
     t = time.perf_counter()
-    engine.rank_many(needs[:first], "result", top_n=10, n_jobs=args.jobs)
+    ours = engine.rank_many(needs[:first], "result", top_n=10, n_jobs=args.jobs)
     elapsed = time.perf_counter() - t
     if elapsed * len(needs) / first > args.pairs_budget:
-        return {
+        out = {
             "all_pairs_seconds": round(elapsed * len(needs) / first, 1),
             "all_pairs_extrapolated_from": first,
         }
-    engine.rank_many(needs[first:], "result", top_n=10, n_jobs=args.jobs)
-    return {"all_pairs_seconds": round(time.perf_counter() - t, 1), "all_pairs_needs": len(needs)}
+    else:
+        ours += engine.rank_many(needs[first:], "result", top_n=10, n_jobs=args.jobs)
+        out = {"all_pairs_seconds": round(time.perf_counter() - t, 1), "all_pairs_needs": len(needs)}
+    if args.sdt:
+        _log("all pairs by sparse_dot_topn")
+        out["all_pairs_sdt"] = _all_pairs_sdt(engine, needs, ours, args.jobs)
+        out["all_pairs_ratio_vs_sdt"] = round(out["all_pairs_seconds"] / out["all_pairs_sdt"]["seconds"], 3)
+    return out
+
+
+def _all_pairs_sdt(engine: MatchingEngine, needs: list[Record], ours: list, threads: int) -> dict:
+    """sparse_dot_topn's top 10 for every need over the result index, and how it agrees with ``ours``
+    (our rankings of the first ``len(ours)`` needs).
+
+    Its inputs are our own weighted vectors, so the two compute the same product: A holds the
+    needs' query vectors as :meth:`MatchingEngine.rank` builds them from the same records, B the
+    result index as it stands.  Both are float32 (sparse_dot_topn wants one dtype, and a float64
+    copy of B would be ~3 GB more at a million results), so scores agree to float32 rounding and
+    near-ties at the tenth place may swap.
+    """
+    from sparse_dot_topn import sp_matmul_topn, zip_sp_matmul_topn
+
+    t = time.perf_counter()
+    a = _query_matrix(engine, needs)
+    prepare_a = time.perf_counter() - t
+    parts = _index_blocks(engine, "result")
+    prepare = time.perf_counter() - t
+    t = time.perf_counter()
+    # threshold=0 keeps positive scores only, as rank does; sort=True returns them best first, as
+    # rank does (a 10-element sort per row, nothing next to the product).
+    found = [sp_matmul_topn(a, b, top_n=10, threshold=0.0, sort=True, n_threads=threads) for b in parts]
+    # The index's blocks hold consecutive rows: sparse_dot_topn's own merge of column blocks.
+    top = found[0] if len(found) == 1 else zip_sp_matmul_topn(10, found)
+    seconds = time.perf_counter() - t
+    del parts, found
+    gc.collect()
+    ids = engine.indexes_["result"].ids
+    same, diff, relative = 0, 0.0, 0.0
+    for i, suggestions in enumerate(ours):
+        row = slice(top.indptr[i], top.indptr[i + 1])
+        theirs = dict(zip((ids[c] for c in top.indices[row]), top.data[row].tolist(), strict=True))
+        same += theirs.keys() == {s.id for s in suggestions}
+        # Scores compared rank by rank: a tie swapped at equal scores is no difference.
+        mine = sorted((s.score for s in suggestions), reverse=True)
+        other = sorted(theirs.values(), reverse=True)
+        if len(mine) == len(other) and mine:
+            gaps = np.abs(np.subtract(mine, other))
+            diff = max(diff, float(gaps.max()))
+            relative = max(relative, float((gaps / np.abs(mine)).max()))  # scores are positive
+    return {
+        "seconds": round(seconds, 1),
+        "prepare_seconds": round(prepare, 1),
+        # Analysing the needs' texts into query vectors: work our all_pairs_seconds includes.
+        "prepare_queries_seconds": round(prepare_a, 1),
+        "needs": len(needs),
+        "compared": len(ours),
+        "same_top10": round(same / max(len(ours), 1), 4),
+        "max_score_diff": diff,
+        "max_relative_score_diff": relative,  # float32 rounding is ~1e-7 per operation
+        "threads": threads,
+    }
+
+
+def _query_matrix(engine: MatchingEngine, records: list[Record]):
+    """The records' query vectors as rank builds them, as one CSR matrix (records × features)."""
+    import scipy.sparse as sp
+
+    vectors = [engine._query_vector(engine._query_features(record)) for record in records]
+    indptr = np.zeros(len(vectors) + 1, dtype=np.int64)
+    np.cumsum([cols.size for cols, _ in vectors], out=indptr[1:])
+    cols = np.concatenate([c for c, _ in vectors]).astype(np.int32)
+    weights = np.concatenate([w for _, w in vectors]).astype(np.float32)
+    return sp.csr_matrix((weights, cols, indptr), shape=(len(records), len(engine.vocabulary_)))
+
+
+def _index_blocks(engine: MatchingEngine, kind: str) -> list:
+    """A kind's index as CSR matrices (features × rows), one per segment and one for the side
+    buffer, in row order.  A segment is already feature-major: its matrix shares its arrays.
+    """
+    import scipy.sparse as sp
+
+    index = engine.indexes_[kind]
+    if not index.alive.all():
+        raise RuntimeError("the sparse_dot_topn baseline cannot skip removed rows; benchmark an index without any")
+    n_features = len(engine.vocabulary_)
+    blocks = []
+    for seg in sorted(index.segments, key=lambda s: s.start):
+        # Features added after the segment was built have no postings in it: empty rows.
+        indptr = np.concatenate([seg.indptr, np.full(n_features - seg.n_features, seg.indptr[-1])])
+        blocks.append(sp.csr_matrix((seg.data, seg.indices, indptr), shape=(n_features, seg.n), copy=False))
+    if index.side:
+        rows = sp.vstack([sp.csr_matrix(r, shape=(1, n_features)) for r in index.side], format="csr")
+        blocks.append(sp.csr_matrix(rows.T, dtype=np.float32))
+    if sum(b.shape[1] for b in blocks) != len(index.ids):
+        raise RuntimeError("the index's segments and side buffer do not cover its rows")
+    return blocks
 
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+|[^\W\d_\u3400-\u4dbf\u4e00-\u9fff]+")
@@ -330,6 +428,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-pairs", dest="pairs", action="store_false", help="skip all needs × results")
     parser.add_argument("--no-bm25s", dest="bm25s", action="store_false", help="skip the bm25s baseline")
+    parser.add_argument(
+        "--no-sdt", dest="sdt", action="store_false", help="skip the sparse_dot_topn baseline for all-pairs"
+    )
     parser.add_argument("--save", help="also time save/load to this path")
     parser.add_argument("--load", help="skip the build: load an index saved by --save (same --docs)")
     parser.add_argument(
