@@ -21,8 +21,8 @@ import unicodedata
 from bisect import bisect_right
 from functools import lru_cache
 from importlib import resources
-from itertools import chain, compress, repeat
-from operator import add
+from itertools import accumulate, chain, compress, repeat
+from operator import add, itemgetter, not_
 
 import opencc
 import Stemmer
@@ -459,6 +459,146 @@ def _word_finder(text: str):
     return _ASCII_WORD.findall if text.isascii() else _LATIN_WORD.findall
 
 
+# -- the pairs of a few wanted features -------------------------------------------------------
+# analyze_with_surface(text, only=...) looks for the wanted features instead of listing every pair:
+# Han n-grams and headwords are searched for in the joined runs, words are kept when one of their
+# features is wanted.  As in the full pass, Han run k - 1 comes before the words of stretch k.
+
+_first = itemgetter(0)
+_TOKEN_PAIRS: dict[tuple[bool, int], _TokenCache] = {}
+
+
+def _token_pairs(concepts: bool, repeat: int) -> _TokenCache:
+    """The cache of (word feature, surface) pairs of raw tokens under one pair of options."""
+    key = (bool(concepts), repeat)
+    cache = _TOKEN_PAIRS.get(key)
+    if cache is None:  # two threads may both build one: either is correct
+        cache = _TOKEN_PAIRS.setdefault(
+            key, _TokenCache(lambda raw: tuple(zip(*_latin_features(raw, *key)[:2], strict=True)))
+        )
+    return cache
+
+
+@lru_cache(maxsize=1)
+def _concept_headwords() -> dict[str, tuple[str, ...]]:
+    """Concept feature → the glossary headwords that add it (every headword has 2+ characters)."""
+    heads: dict[str, list[str]] = {}
+    for head, features in _headword_table().items():
+        for feature in features:
+            heads.setdefault(feature, []).append(head)
+    return {feature: tuple(found) for feature, found in heads.items()}
+
+
+@lru_cache(maxsize=1)
+def _phrase_features() -> frozenset[str]:
+    return frozenset(feature for feature in _phrase_table().values() if feature)
+
+
+def _occurrences(needle: str, haystack: str) -> list[int]:
+    """Every start of ``needle`` in ``haystack``, overlapping ones included."""
+    starts = []
+    at = haystack.find(needle)
+    while at >= 0:
+        starts.append(at)
+        at = haystack.find(needle, at + 1)
+    return starts
+
+
+def _wanted_han(
+    raw_runs: list[str], runs: list[str], wanted: frozenset[str], ngrams: tuple[int, int], concepts: bool
+) -> list[tuple[tuple, str, str]]:
+    """``(order key, feature, surface)`` of the wanted n-grams and concepts of the Han runs.
+
+    Each wanted n-gram and each headword of a wanted concept is searched for in the joined runs; an
+    occurrence counts only inside one run, as :func:`_han_features_with_surface` sees them.  The key
+    orders them as that function does: a run's n-grams by length then start, then its headwords by
+    start then end.
+    """
+    joined = "\n".join(runs)
+    ends = list(accumulate(len(run) + 1 for run in runs))  # one past each run's newline
+    lo, hi = ngrams
+    searches = [(n, gram, (gram,)) for gram in wanted if lo <= (n := len(gram)) <= hi]
+    if concepts:
+        headwords, table = _concept_headwords(), _headword_table()
+        heads = {head for feature in wanted for head in headwords.get(feature, ())}
+        searches += [(hi + 1, head, tuple(f for f in table[head] if f in wanted)) for head in heads]
+    found = []
+    for part, needle, features in searches:
+        size = len(needle)
+        for at in _occurrences(needle, joined):
+            r = bisect_right(ends, at)
+            if at + size >= ends[r]:
+                continue  # reaches the newline after run r: not inside one run
+            raw, i = raw_runs[r], at - (ends[r - 1] if r else 0)
+            surface = raw[i : i + size] if len(raw) == len(runs[r]) else raw
+            found.extend([((r + 1, 0, part, i, i + size, n), f, surface) for n, f in enumerate(features)])
+    return found
+
+
+def _wanted_words(
+    text: str, stretches: list[str], wanted: frozenset[str], word_bigrams: bool, concepts: bool, repeat: int
+) -> list[tuple[int, list[tuple[str, str]]]]:
+    """``(k, pairs)``: the wanted word features, phrases and word bigrams of each stretch ``k`` holding any."""
+    # Chinese text: stretches are mostly punctuation; one search tells whether any holds a word.
+    if len(stretches) > 1 and _LATIN_WORD.search("".join(stretches)) is None:
+        return []
+    token_features = _token_features(concepts, repeat).__getitem__
+    token_pairs = _token_pairs(concepts, repeat).__getitem__
+    find_words = _word_finder(text)
+    phrases = concepts and not wanted.isdisjoint(_phrase_features())
+    bigrams = word_bigrams and any(" " in feature for feature in wanted)
+    out = []
+    for k, stretch in enumerate(stretches):
+        tokens = find_words(stretch) if stretch else []
+        if not tokens:
+            continue
+        # In C: the pairs of the tokens with a wanted feature, then the wanted ones among them.
+        hits = compress(tokens, map(not_, map(wanted.isdisjoint, map(token_features, tokens))))
+        pairs = list(_flatten(map(token_pairs, hits)))
+        pairs = list(compress(pairs, map(wanted.__contains__, map(_first, pairs))))
+        if phrases or bigrams:
+            pairs += _wanted_across_words(tokens, wanted, phrases, bigrams, concepts, repeat)
+        if pairs:
+            out.append((k, pairs))
+    return out
+
+
+def _wanted_across_words(
+    tokens: list[str], wanted: frozenset[str], phrases: bool, bigrams: bool, concepts: bool, repeat: int
+) -> list[tuple[str, str]]:
+    """The wanted phrases, then word bigrams, of one stretch's ``tokens``."""
+    stems: list[str] = []
+    words: list[str] = []
+    for raw in tokens:
+        _, _, word_stems, word_words = _latin_features(raw, concepts, repeat)
+        stems.extend(word_stems)
+        words.extend(word_words)
+    pairs = []
+    if phrases:
+        pairs += [(feature, " ".join(words[i:j])) for i, j, feature in _phrase_spans(stems) if feature in wanted]
+    if bigrams:
+        pairs += [pair for pair in zip(_word_bigrams(stems), _word_bigrams(words), strict=True) if pair[0] in wanted]
+    return pairs
+
+
+def _wanted_with_surface(
+    text: str, wanted: frozenset[str], ngrams: tuple[int, int], word_bigrams: bool, concepts: bool, repeat: int
+) -> list[tuple[str, str]]:
+    """``[p for p in analyze_with_surface(text, ...) if p[0] in wanted]``, for a small ``wanted``."""
+    if not wanted:
+        return []
+    stretches, raw_runs, runs = _split(text)
+    words = _wanted_words(text, stretches, wanted, word_bigrams, concepts, repeat)
+    han = _wanted_han(raw_runs, runs, wanted, ngrams, concepts) if runs else []
+    if not han:
+        return list(_flatten(pairs for _, pairs in words))
+    # Han run k - 1 (key (k, 0, ...)) before the words of stretch k (key (k, 1)).
+    blocks = [(key, ((feature, surface),)) for key, feature, surface in han]
+    blocks += [((k, 1), pairs) for k, pairs in words]
+    blocks.sort(key=_first)
+    return list(_flatten(pairs for _, pairs in blocks))
+
+
 def analyze_with_surface(
     text: str,
     *,
@@ -466,6 +606,7 @@ def analyze_with_surface(
     word_bigrams: bool = False,
     concepts: bool = True,
     word_concept_repeat: int = 4,
+    only: frozenset[str] | None = None,
 ) -> list[tuple[str, str]]:
     """Features of one field's text, each paired with the original words that produced it.
 
@@ -480,11 +621,16 @@ def analyze_with_surface(
         ``concept_weight``; repeating ``1 / concept_weight`` times gives such a word exactly the
         weight of a plain stem, so English-to-English matching is unchanged while Chinese words
         (which add concepts on top of their character n-grams) bridge at the lower weight.
+    only : keep just these features (the pairs of the others left out, order unchanged).  An
+        explanation needs the words of a handful of features: they are looked for directly, which
+        costs a fraction of producing every pair.
     """
     features: list[str] = []
     surfaces: list[str] = []
     if not isinstance(text, str) or not text:
         return []
+    if only is not None:
+        return _wanted_with_surface(text, only, ngrams, word_bigrams, concepts, word_concept_repeat)
     stretches, raw_runs, runs = _split(text)
     find_words = _word_finder(text)
     for k, stretch in enumerate(stretches):
