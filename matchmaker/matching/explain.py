@@ -17,8 +17,9 @@ suggestions pay that cost, and the index keeps no per-posting surface table.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -42,9 +43,7 @@ class QueryFeatures:
     fields: dict[str, tuple[str, float]]  # feature → (field, weight there)
 
     @classmethod
-    def of(
-        cls, config: EngineConfig, fields: Mapping[str, str], only: frozenset[str] | None = None
-    ) -> QueryFeatures:
+    def of(cls, config: EngineConfig, fields: Mapping[str, str], only: frozenset[str] | None = None) -> QueryFeatures:
         """Analyse ``fields`` once, keeping what both the query vector and explanations need.
 
         ``only`` keeps just those features: an explained candidate needs the words of a handful of
@@ -57,14 +56,13 @@ class QueryFeatures:
                 continue
             per_field: dict[str, float] = {}
             plain, concept = config.weight(name, ""), config.weight(name, CONCEPT_PREFIX)
-            pairs = analyze_with_surface(text, **options)
-            if only is not None:
-                pairs = [pair for pair in pairs if pair[0] in only]
-            for feature, surface in pairs:
+            # Each distinct pair once, in first-seen order; its weight still added once per occurrence,
+            # so that every sum is the very float an occurrence-by-occurrence tally gives.
+            for (feature, surface), times in Counter(analyze_with_surface(text, **options, only=only)).items():
                 w = concept if feature.startswith(CONCEPT_PREFIX) else plain
-                per_field[feature] = per_field.get(feature, 0.0) + w
+                per_field[feature] = _added(per_field.get(feature, 0.0), w, times)
                 words = out.surfaces.setdefault(feature, {})
-                words[surface] = words.get(surface, 0.0) + w
+                words[surface] = _added(words.get(surface, 0.0), w, times)
             for feature, w in per_field.items():
                 out.counts[feature] = out.counts.get(feature, 0.0) + w
                 if w > out.fields.get(feature, ("", 0.0))[1]:
@@ -76,9 +74,30 @@ class QueryFeatures:
         """:meth:`of`, remembered for the last ``FEATURES_CACHE`` texts (treat the result as read-only)."""
         return _cached_features(config, tuple(fields.items()))
 
+    # feature → (terms, their normalised forms): a query is explained against each of its suggestions.
+    _shown: dict[str, tuple[tuple[str, ...], frozenset[str]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
     def terms(self, feature: str) -> list[str]:
         words = self.surfaces.get(feature, {})
         return sorted(words, key=lambda w: -words[w])[:MAX_TERMS]
+
+    def shown_terms(self, feature: str) -> tuple[tuple[str, ...], frozenset[str]]:
+        """:meth:`terms` as a tuple, and the normalised forms of those of a concept (worked out once)."""
+        found = self._shown.get(feature)
+        if found is None:
+            terms = tuple(self.terms(feature))
+            words = frozenset(map(normalize, terms)) if feature.startswith(CONCEPT_PREFIX) else frozenset()
+            found = self._shown[feature] = (terms, words)
+        return found
+
+
+def _added(total: float, weight: float, times: int) -> float:
+    """``total`` plus ``weight`` added ``times`` times, one addition after another."""
+    for _ in range(times):
+        total += weight
+    return total
 
 
 @lru_cache(maxsize=FEATURES_CACHE)
@@ -98,34 +117,32 @@ def explain(
     total = float(contributions.sum())
     if total <= 0:
         return []
-    shown = [i for i in np.argsort(-contributions, kind="stable")[: 3 * top] if contributions[i] > 0]
-    candidate = QueryFeatures.of(config, candidate_fields, only=frozenset(names[i] for i in shown))
+    order = np.argsort(-contributions, kind="stable")[: 3 * top]
+    shown = [
+        (names[i], value) for i, value in zip(order.tolist(), contributions[order].tolist(), strict=True) if value > 0
+    ]
+    candidate = QueryFeatures.of(config, candidate_fields, only=frozenset(feature for feature, _ in shown))
     entries: dict[tuple, dict] = {}
-    for i in shown:
-        feature = names[i]
-        query_terms, match_terms = query.terms(feature), candidate.terms(feature)
-        key = (tuple(query_terms), tuple(match_terms))
-        share = float(contributions[i]) / total
+    for feature, value in shown:
+        query_terms, query_words = query.shown_terms(feature)
+        match_terms = candidate.terms(feature)
+        key = (query_terms, tuple(match_terms))
+        share = value / total
+        # A concept that joined postings which share none of its words (after normalisation).
+        bridged = feature.startswith(CONCEPT_PREFIX) and query_words.isdisjoint(map(normalize, match_terms))
         if key in entries:  # same words on both sides: one line, shares added
             entries[key]["share"] += share
-            entries[key]["bridged"] |= _bridged(feature, query_terms, match_terms)
+            entries[key]["bridged"] |= bridged
             continue
         entries[key] = {
             "feature": feature,
-            "query_terms": query_terms,
+            "query_terms": list(query_terms),
             "match_terms": match_terms,
             "field": candidate.fields.get(feature, (None, 0.0))[0],
             "share": share,
-            "bridged": _bridged(feature, query_terms, match_terms),
+            "bridged": bridged,
         }
     best = sorted(entries.values(), key=lambda e: -e["share"])[:top]
     for entry in best:  # rounded down, so that the shown shares never add up to more than 1
         entry["share"] = math.floor(entry["share"] * 10_000) / 10_000
     return best
-
-
-def _bridged(feature: str, query_terms: list[str], match_terms: list[str]) -> bool:
-    """A concept that joined postings which share none of its words (after normalisation)."""
-    if not feature.startswith(CONCEPT_PREFIX):
-        return False
-    return not {normalize(t) for t in query_terms} & {normalize(t) for t in match_terms}
