@@ -23,20 +23,17 @@ from os import PathLike
 import numpy as np
 import scipy.sparse as sp
 
+from . import build
 from .collection import KindIndex
 from .config import EngineConfig
 from .explain import QueryFeatures, explain
-from .features import CountBlock, Vocabulary, count_blocks, count_records, decode_fields
+from .features import Vocabulary, count_blocks, count_records, decode_fields
 from .feedback import expand
-from .index import Segment, SegmentFiller, drop_columns
+from .index import Segment
 from .weighting import TermWeighting
 
 ENGINE_VERSION = "1.0"
 REFIT_DRIFT = 0.2  # share of records added or removed since fit beyond which a refit is due
-TRANSFORM_ROWS = 4096  # rows weighted at a time: bounds the float64 temporaries of transform
-# Bands of columns the index is written in at fit: writing a block's rows touches postings all over
-# the index, so the pages of a band are touched only while the blocks give back that band's entries.
-FILL_BANDS = 16
 FREE_TEXT_FIELD = "text"
 DEFAULT_CONFIG = EngineConfig()  # frozen, so one shared instance is safe as a default
 ROW_QUERY_CACHE = 8192  # analysed rows kept for reverse_similarities and feedback (a few KB each)
@@ -97,10 +94,8 @@ class MatchingEngine:
     def fit(self, records: Iterable[Record]) -> MatchingEngine:
         """Learn the vocabulary and weighting from ``records`` and index them all.
 
-        The raw counts are kept as blocks of rows, weighted in place, then written into the kinds'
-        segments one band of columns at a time, each band's entries dropped from the blocks once
-        written: the counts and the index never both exist in full (at a million postings each
-        is GBs).
+        ``records`` may be a stream: the raw counts are kept as row blocks, and :mod:`.build` turns
+        them into the index without the counts and the index ever both existing in full.
         """
         config = self.config
         self.vocabulary_ = Vocabulary()
@@ -109,44 +104,23 @@ class MatchingEngine:
         kinds: list[str] = []
         ids: list[Hashable] = []
         blobs: list[bytes] = []
-        blocks = list(
-            count_blocks(config, _split(records, kinds, ids), self.vocabulary_, blobs, n_jobs=self.n_jobs)
-        )
+        blocks = list(count_blocks(config, _split(records, kinds, ids), self.vocabulary_, blobs, n_jobs=self.n_jobs))
         _check_unique(kinds, ids)
         n_cols = len(self.vocabulary_)
         names = list(dict.fromkeys(kinds))
         code_of = {kind: code for code, kind in enumerate(names)}
         kind_codes = np.fromiter((code_of[k] for k in kinds), dtype=np.int32, count=len(kinds))
-        column_counts, lengths = _statistics(blocks, kind_codes, len(names), n_cols)
+        column_counts, lengths = build.statistics(blocks, kind_codes, len(names), n_cols)
         self.weighting_ = TermWeighting(k1=config.k1, b=config.b).fit_statistics(
             len(ids), column_counts.sum(axis=0), lengths
         )
-        fillers = [
-            SegmentFiller(0, int(np.count_nonzero(kind_codes == code)), counts)
-            for code, counts in enumerate(column_counts)
-        ]
-        bands = _bands(column_counts.sum(axis=0), FILL_BANDS)
-        del column_counts
-        for block in blocks:
-            self._weigh_in_place(block, n_cols)
-        _fill_by_bands(blocks, fillers, kind_codes, bands)
-        blocks.clear()
+        segments = build.segments(blocks, kind_codes, column_counts, self.weighting_)
         self.indexes_ = {}
-        for code, (kind, filler) in enumerate(zip(names, fillers, strict=True)):
+        for code, (kind, segment) in enumerate(zip(names, segments, strict=True)):
             rows = np.flatnonzero(kind_codes == code)
-            self.indexes_[kind] = _kind_index([ids[r] for r in rows], filler.segment(), [blobs[r] for r in rows])
+            self.indexes_[kind] = _kind_index([ids[r] for r in rows], segment, [blobs[r] for r in rows])
         self.n_fitted_, self.n_changed_ = len(ids), 0
         return self
-
-    def _weigh_in_place(self, block: CountBlock, n_cols: int) -> None:
-        """Turn a block's raw counts into document vectors, a slice of rows at a time."""
-        for start in range(0, block.n_rows, TRANSFORM_ROWS):
-            stop = min(start + TRANSFORM_ROWS, block.n_rows)
-            chunk = block.rows(start, stop, n_cols)
-            out = self.weighting_.transform(chunk)
-            if out.nnz != chunk.nnz or not np.array_equal(out.indices, chunk.indices):
-                raise RuntimeError("TermWeighting.transform must keep the sparsity pattern")
-            block.data[block.indptr[start] : block.indptr[stop]] = out.data
 
     def add(self, records: Iterable[Record]) -> MatchingEngine:
         """Index new records with the fitted statistics (no refit).  Existing ids are refused."""
@@ -240,9 +214,7 @@ class MatchingEngine:
         # In the query's own words, as explain() gives them: terms borrowed by feedback explain nothing
         # to the person who typed the query.
         explanations = self._explain(index, features, cols, weights, rows, explain_top)
-        return [
-            Suggestion(index.ids[r], float(s), e) for r, s, e in zip(rows, scores, explanations, strict=True)
-        ]
+        return [Suggestion(index.ids[r], float(s), e) for r, s, e in zip(rows, scores, explanations, strict=True)]
 
     def _with_feedback(self, kind, index, cols, weights, rows, scores) -> tuple[np.ndarray, np.ndarray]:
         """The query expanded by the weighted centroid of the document vectors of ``rows`` (best first)."""
@@ -438,13 +410,9 @@ class MatchingEngine:
 
     def _query_counts(self, features: QueryFeatures) -> tuple[np.ndarray, sp.csr_matrix]:
         """The query's raw counts over the known vocabulary (unknown features score nothing anyway)."""
-        known = sorted(
-            (c, w) for f, w in features.counts.items() if (c := self.vocabulary_.index.get(f)) is not None
-        )
+        known = sorted((c, w) for f, w in features.counts.items() if (c := self.vocabulary_.index.get(f)) is not None)
         cols = np.array([c for c, _ in known], dtype=np.int64)
-        counts = sp.csr_matrix(
-            ([w for _, w in known], cols, [0, len(known)]), shape=(1, len(self.vocabulary_))
-        )
+        counts = sp.csr_matrix(([w for _, w in known], cols, [0, len(known)]), shape=(1, len(self.vocabulary_)))
         return cols, counts
 
     def _query_vector(self, features: QueryFeatures) -> tuple[np.ndarray, np.ndarray]:
@@ -456,9 +424,7 @@ class MatchingEngine:
         return vec.indices.astype(np.int64), vec.data.astype(np.float64)
 
     @staticmethod
-    def _excluded(
-        index: KindIndex, query: Record | str, kind: str, exclude: Iterable[Hashable]
-    ) -> np.ndarray:
+    def _excluded(index: KindIndex, query: Record | str, kind: str, exclude: Iterable[Hashable]) -> np.ndarray:
         ids = list(exclude)
         if isinstance(query, Record) and query.kind == kind:
             ids.append(query.id)
@@ -482,9 +448,7 @@ class MatchingEngine:
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "indexes_"):
-            raise NotFittedError(
-                "MatchingEngine is not fitted yet: call fit() or MatchingEngine.load() first"
-            )
+            raise NotFittedError("MatchingEngine is not fitted yet: call fit() or MatchingEngine.load() first")
 
 
 def _split(records: Iterable[Record], kinds: list[str], ids: list[Hashable]) -> Iterator[Mapping[str, str]]:
@@ -501,55 +465,6 @@ def _check_unique(kinds: list[str], ids: list[Hashable]) -> None:
         if key in seen:
             raise ValueError(f"duplicate record: {key[0]} {key[1]!r}")
         seen.add(key)
-
-
-def _statistics(
-    blocks: list[CountBlock], kind_codes: np.ndarray, n_kinds: int, n_cols: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Rows of each kind holding each column (kinds × columns), and every row's length."""
-    column_counts = np.zeros((n_kinds, n_cols), dtype=np.int64)
-    lengths, first = [np.zeros(0, dtype=np.float32)], 0
-    for block in blocks:
-        lengths.append(TermWeighting.row_lengths(block.rows(0, block.n_rows, n_cols)))
-        codes = kind_codes[first : first + block.n_rows]
-        first += block.n_rows
-        if n_kinds == 1:
-            column_counts[0] += np.bincount(block.indices, minlength=n_cols)
-            continue
-        entry_codes = np.repeat(codes, np.diff(block.indptr))
-        for code in range(n_kinds):
-            column_counts[code] += np.bincount(block.indices[entry_codes == code], minlength=n_cols)
-    return column_counts, np.concatenate(lengths)
-
-
-def _bands(df: np.ndarray, n_bands: int) -> list[tuple[int, int]]:
-    """Up to ``n_bands`` consecutive column ranges holding about equal numbers of entries."""
-    if df.size == 0:
-        return []
-    ends = np.cumsum(df)
-    cuts = np.searchsorted(ends, ends[-1] * np.arange(1, n_bands) / n_bands, side="right")
-    edges = np.unique(np.concatenate([[0], cuts, [df.size]]))
-    return [(int(lo), int(hi)) for lo, hi in zip(edges[:-1], edges[1:], strict=True)]
-
-
-def _fill_by_bands(
-    blocks: list[CountBlock], fillers: list[SegmentFiller], kind_codes: np.ndarray, bands: list[tuple[int, int]]
-) -> None:
-    """Write the weighted blocks into each kind's filler a band of columns at a time, dropping each
-    band's entries from the blocks (and their pages) once written."""
-    local = np.zeros(kind_codes.size, dtype=np.int64)  # each row's number among its kind's rows
-    for code in range(len(fillers)):
-        rows = np.flatnonzero(kind_codes == code)
-        local[rows] = np.arange(rows.size)
-    for lo, hi in bands:
-        first = 0
-        for block in blocks:
-            rows = slice(first, first + block.n_rows)
-            first += block.n_rows
-            for code, filler in enumerate(fillers):
-                mine = np.where(kind_codes[rows] == code, local[rows], -1)
-                filler.add(block.indptr, block.indices, block.data, mine, (lo, hi))
-            block.keep(drop_columns(block.indptr, block.indices, block.data, lo, hi))
 
 
 def _kind_index(ids: list[Hashable], segment: Segment, blobs: list[bytes]) -> KindIndex:

@@ -13,8 +13,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from matchmaker.matching import MatchingEngine, Record, features
-from matchmaker.matching import engine as engine_module
+from matchmaker.matching import MatchingEngine, Record, build, features
 from matchmaker.matching.collection import KindIndex
 from matchmaker.matching.features import Vocabulary, count_records
 from matchmaker.matching.index import Segment, SegmentFiller, drop_columns
@@ -61,8 +60,8 @@ def block_entries(request, monkeypatch):
     if request.param is not None:
         monkeypatch.setattr(features, "CHUNK", 7)
         monkeypatch.setattr(features, "BLOCK_ENTRIES", request.param)
-        monkeypatch.setattr(engine_module, "TRANSFORM_ROWS", 3)
-        monkeypatch.setattr(engine_module, "FILL_BANDS", 5)
+        monkeypatch.setattr(build, "TRANSFORM_ROWS", 3)
+        monkeypatch.setattr(build, "FILL_BANDS", 5)
     return request.param
 
 
