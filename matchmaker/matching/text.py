@@ -465,6 +465,8 @@ def _word_finder(text: str):
 # features is wanted.  As in the full pass, Han run k - 1 comes before the words of stretch k.
 
 _first = itemgetter(0)
+# Every ASCII character that is not a letter or digit (spaces, punctuation, controls) → a space.
+_ASCII_SEPARATORS = str.maketrans(dict.fromkeys((c for c in map(chr, range(128)) if not c.isalnum()), " "))
 _TOKEN_PAIRS: dict[tuple[bool, int], _TokenCache] = {}
 
 
@@ -494,16 +496,6 @@ def _phrase_features() -> frozenset[str]:
     return frozenset(feature for feature in _phrase_table().values() if feature)
 
 
-def _occurrences(needle: str, haystack: str) -> list[int]:
-    """Every start of ``needle`` in ``haystack``, overlapping ones included."""
-    starts = []
-    at = haystack.find(needle)
-    while at >= 0:
-        starts.append(at)
-        at = haystack.find(needle, at + 1)
-    return starts
-
-
 def _wanted_han(
     raw_runs: list[str], runs: list[str], wanted: frozenset[str], ngrams: tuple[int, int], concepts: bool
 ) -> list[tuple[tuple, str, str]]:
@@ -515,7 +507,8 @@ def _wanted_han(
     start then end.
     """
     joined = "\n".join(runs)
-    ends = list(accumulate(len(run) + 1 for run in runs))  # one past each run's newline
+    starts = [0, *accumulate(len(run) + 1 for run in runs)]  # of each run in ``joined``
+    aligned = [len(raw) == len(run) for raw, run in zip(raw_runs, runs, strict=True)]
     lo, hi = ngrams
     searches = [(n, gram, (gram,)) for gram in wanted if lo <= (n := len(gram)) <= hi]
     if concepts:
@@ -525,14 +518,21 @@ def _wanted_han(
     found = []
     for part, needle, features in searches:
         size = len(needle)
-        for at in _occurrences(needle, joined):
-            r = bisect_right(ends, at)
-            if at + size >= ends[r]:
-                continue  # reaches the newline after run r: not inside one run
-            raw, i = raw_runs[r], at - (ends[r - 1] if r else 0)
-            surface = raw[i : i + size] if len(raw) == len(runs[r]) else raw
-            found.extend([((r + 1, 0, part, i, i + size, n), f, surface) for n, f in enumerate(features)])
+        at = joined.find(needle)
+        while at >= 0:
+            r = bisect_right(starts, at) - 1
+            i = at - starts[r]
+            if at + size < starts[r + 1]:  # else it reaches the newline after run r: not inside one run
+                surface = raw_runs[r][i : i + size] if aligned[r] else raw_runs[r]
+                for n, feature in enumerate(features):
+                    found.append(((r + 1, 0, part, at, size, n), feature, surface))
+            at = joined.find(needle, at + 1)
     return found
+
+
+def _ascii_words(text: str) -> list[str]:
+    """``_ASCII_WORD.findall(text)`` of an ASCII ``text`` in a third of the time: separators become spaces."""
+    return text.translate(_ASCII_SEPARATORS).split()
 
 
 def _wanted_words(
@@ -544,7 +544,7 @@ def _wanted_words(
         return []
     token_features = _token_features(concepts, repeat).__getitem__
     token_pairs = _token_pairs(concepts, repeat).__getitem__
-    find_words = _word_finder(text)
+    find_words = _ascii_words if text.isascii() else _LATIN_WORD.findall
     phrases = concepts and not wanted.isdisjoint(_phrase_features())
     bigrams = word_bigrams and any(" " in feature for feature in wanted)
     out = []
