@@ -81,6 +81,8 @@ class QueryFeatures:
 
     def terms(self, feature: str) -> list[str]:
         words = self.surfaces.get(feature, {})
+        if len(words) < 2:  # most features of a candidate have one word: nothing to sort
+            return list(words)
         return sorted(words, key=lambda w: -words[w])[:MAX_TERMS]
 
     def shown_terms(self, feature: str) -> tuple[tuple[str, ...], frozenset[str]]:
@@ -88,9 +90,14 @@ class QueryFeatures:
         found = self._shown.get(feature)
         if found is None:
             terms = tuple(self.terms(feature))
-            words = frozenset(map(normalize, terms)) if feature.startswith(CONCEPT_PREFIX) else frozenset()
+            words = frozenset(map(normalized_term, terms)) if feature.startswith(CONCEPT_PREFIX) else frozenset()
             found = self._shown[feature] = (terms, words)
         return found
+
+
+def normalized_term(term: str) -> str:
+    """``normalize(term)``; for printable ASCII (most words) that is just lowercasing, done directly."""
+    return term.lower() if term.isascii() and term.isprintable() else normalize(term)
 
 
 def _added(total: float, weight: float, times: int) -> float:
@@ -129,7 +136,7 @@ def explain(
         key = (query_terms, tuple(match_terms))
         share = value / total
         # A concept that joined postings which share none of its words (after normalisation).
-        bridged = feature.startswith(CONCEPT_PREFIX) and query_words.isdisjoint(map(normalize, match_terms))
+        bridged = feature.startswith(CONCEPT_PREFIX) and query_words.isdisjoint(map(normalized_term, match_terms))
         if key in entries:  # same words on both sides: one line, shares added
             entries[key]["share"] += share
             entries[key]["bridged"] |= bridged

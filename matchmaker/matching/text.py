@@ -513,7 +513,8 @@ def _wanted_han(
     searches = [(n, gram, (gram,)) for gram in wanted if lo <= (n := len(gram)) <= hi]
     if concepts:
         headwords, table = _concept_headwords(), _headword_table()
-        heads = {head for feature in wanted for head in headwords.get(feature, ())}
+        # A concept may have dozens of headwords: most are absent, and one scan of the text says so.
+        heads = {head for feature in wanted for head in headwords.get(feature, ()) if head in joined}
         searches += [(hi + 1, head, tuple(f for f in table[head] if f in wanted)) for head in heads]
     found = []
     for part, needle, features in searches:

@@ -6,9 +6,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matchmaker.matching import EngineConfig
-from matchmaker.matching.explain import QueryFeatures
+from matchmaker.matching.explain import QueryFeatures, normalized_term
 from matchmaker.matching.glossary import CONCEPT_PREFIX
-from matchmaker.matching.text import analyze_with_surface
+from matchmaker.matching.text import analyze_with_surface, normalize
 
 # Pieces of postings in English, Traditional and Simplified Chinese: glossary headwords in both
 # scripts (some folded to another length: 演算法 → 算法, 厄瓜多 is special), English concept words
@@ -157,3 +157,10 @@ def test_candidate_features_are_the_full_ones_restricted(config, title, summary,
     assert _ordered(full) == _ordered(_tally(config, fields))
     only = _own_features(data, list(full.counts))
     assert _ordered(QueryFeatures.of(config, fields, only=only)) == _ordered(full, only)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(alphabet=st.characters(max_codepoint=127)), mixed_text, st.text()))
+def test_a_term_is_normalised_as_normalize_does(term):
+    # Bridging compares normalised words; printable ASCII takes a shortcut that must agree.
+    assert normalized_term(term) == normalize(term)
