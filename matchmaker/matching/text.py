@@ -485,9 +485,9 @@ def _token_pairs(concepts: bool, repeat: int) -> _TokenCache:
 def _concept_headwords() -> dict[str, tuple[str, ...]]:
     """Concept feature → the glossary headwords that add it (every headword has 2+ characters)."""
     heads: dict[str, list[str]] = {}
-    for head, features in _headword_table().items():
-        for feature in features:
-            heads.setdefault(feature, []).append(head)
+    for head, keys in default_glossary().zh_to_keys.items():
+        for key in keys:
+            heads.setdefault(CONCEPT_PREFIX + key, []).append(head)
     return {feature: tuple(found) for feature, found in heads.items()}
 
 
