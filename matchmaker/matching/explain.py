@@ -11,7 +11,9 @@ glossary concept that joined different words (e.g. English and Chinese).  Featur
 the same on both sides (a stem and its concept, say) are shown once, with their shares added.
 
 The candidate's words are found by analysing its stored fields again: only the ``top_n``
-suggestions pay that cost, and the index keeps no per-posting surface table.
+suggestions pay that cost, and the index keeps no per-posting surface table.  That analysis looks
+for the few features shown (``analyze_with_surface(..., only=...)``) rather than listing all of
+them, and gives exactly the words the full analysis would.
 """
 
 from __future__ import annotations
