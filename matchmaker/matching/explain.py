@@ -43,6 +43,11 @@ class QueryFeatures:
     counts: dict[str, float]
     surfaces: dict[str, dict[str, float]]  # feature → surface word → weight
     fields: dict[str, tuple[str, float]]  # feature → (field, weight there)
+    # feature → (terms, their normalised forms), filled by shown_terms: a query is explained against
+    # each of its suggestions.  Threads may fill it at once: both write the same value.
+    _shown: dict[str, tuple[tuple[str, ...], frozenset[str]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @classmethod
     def of(cls, config: EngineConfig, fields: Mapping[str, str], only: frozenset[str] | None = None) -> QueryFeatures:
@@ -75,11 +80,6 @@ class QueryFeatures:
     def cached(cls, config: EngineConfig, fields: Mapping[str, str]) -> QueryFeatures:
         """:meth:`of`, remembered for the last ``FEATURES_CACHE`` texts (treat the result as read-only)."""
         return _cached_features(config, tuple(fields.items()))
-
-    # feature → (terms, their normalised forms): a query is explained against each of its suggestions.
-    _shown: dict[str, tuple[tuple[str, ...], frozenset[str]]] = field(
-        default_factory=dict, init=False, repr=False, compare=False
-    )
 
     def terms(self, feature: str) -> list[str]:
         words = self.surfaces.get(feature, {})
