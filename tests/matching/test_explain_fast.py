@@ -9,6 +9,7 @@ from matchmaker.matching import EngineConfig
 from matchmaker.matching.explain import QueryFeatures, normalized_term
 from matchmaker.matching.glossary import CONCEPT_PREFIX
 from matchmaker.matching.text import analyze_with_surface, normalize
+from tests.matching.strategies import analyzer_options
 
 # Pieces of postings in English, Traditional and Simplified Chinese: glossary headwords in both
 # scripts (some folded to another length: 演算法 → 算法, 厄瓜多 is special), English concept words
@@ -65,17 +66,6 @@ ascii_text = st.one_of(
     st.lists(st.tuples(latin_piece.filter(str.isascii), separator.filter(str.isascii)), max_size=12).map(
         lambda parts: "".join(piece + sep for piece, sep in parts)
     ),
-)
-analyzer_options = st.sampled_from(
-    [
-        {},
-        {"word_bigrams": True},
-        {"concepts": False},
-        {"word_concept_repeat": 1},
-        {"ngrams": (1, 3)},
-        {"ngrams": (2, 2)},
-        {"ngrams": (1, 3), "word_bigrams": True},
-    ]
 )
 # Features no text here yields, or that no analysis yields at all (spanning two runs, empty).
 strangers = st.frozensets(st.sampled_from(["≈abbr", "zzz", "石\n墨", "\n", "", "墨烯电", "machin learn"]), max_size=2)

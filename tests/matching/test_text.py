@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from matchmaker.matching.glossary import CONCEPT_PREFIX
 from matchmaker.matching.text import STOP_WORDS, analyze, analyze_with_surface, normalize
+from tests.matching.strategies import analyzer_options
 
 # Text that mixes the scripts a posting may use, plus controls, NULs and odd code points.
 mixed_text = st.text(
@@ -151,16 +152,6 @@ mixed_pieces = st.lists(
         st.sampled_from(["machine learning", "neural networks", "graphene", "the of", "deep_learning", "Ｍachine"]),
     ),
     max_size=6,
-)
-analyzer_options = st.sampled_from(
-    [
-        {},
-        {"word_bigrams": True},
-        {"concepts": False},
-        {"word_concept_repeat": 1},
-        {"ngrams": (1, 3)},
-        {"ngrams": (2, 2)},
-    ]
 )
 
 
