@@ -63,7 +63,6 @@ _HAN_RUN = re.compile(f"[{_HAN}]+")
 _HAN_SPLIT = re.compile(f"([{_HAN}]+)")  # captured: split() keeps the runs between the stretches
 # A word is a run of letters/digits that are not Han (underscore is punctuation).
 _LATIN_WORD = re.compile(f"[^\\W_{_HAN}]+")
-_ASCII_WORD = re.compile("[A-Za-z0-9]+")  # what _LATIN_WORD matches in ASCII text
 # Control (Cc) characters become spaces so words on either side stay apart; format characters
 # (Cf: zero-width, BOM, bidi marks), surrogates and unassigned code points are dropped.
 _DROP_CATEGORIES = frozenset({"Cf", "Cs", "Co", "Cn"})
@@ -431,15 +430,27 @@ class _TokenCache(dict):
 _TOKEN_CACHE_MAX = 200_000
 _TOKEN_STEMS = _TokenCache(lambda raw: tuple(stem for stem, _ in _latin_tokens(raw)))
 _TOKEN_FEATURES: dict[tuple[bool, int], _TokenCache] = {}
+_TOKEN_PAIRS: dict[tuple[bool, int], _TokenCache] = {}
+
+
+def _options_cache(caches: dict[tuple[bool, int], _TokenCache], key: tuple[bool, int], compute) -> _TokenCache:
+    """The token cache of ``caches`` for one pair of analyzer options, made on first use."""
+    cache = caches.get(key)
+    if cache is None:  # two threads may both make one: either is correct
+        cache = caches.setdefault(key, _TokenCache(compute))
+    return cache
 
 
 def _token_features(concepts: bool, repeat: int) -> _TokenCache:
     """The cache of word features of raw tokens under one pair of options."""
     key = (bool(concepts), repeat)
-    cache = _TOKEN_FEATURES.get(key)
-    if cache is None:  # two threads may both build one: either is correct
-        cache = _TOKEN_FEATURES.setdefault(key, _TokenCache(lambda raw: _latin_features(raw, *key)[0]))
-    return cache
+    return _options_cache(_TOKEN_FEATURES, key, lambda raw: _latin_features(raw, *key)[0])
+
+
+def _token_pairs(concepts: bool, repeat: int) -> _TokenCache:
+    """The cache of (word feature, surface) pairs of raw tokens under one pair of options."""
+    key = (bool(concepts), repeat)
+    return _options_cache(_TOKEN_PAIRS, key, lambda raw: tuple(zip(*_latin_features(raw, *key)[:2], strict=True)))
 
 
 def _split(text: str) -> tuple[list[str], list[str], list[str]]:
@@ -454,9 +465,19 @@ def _split(text: str) -> tuple[list[str], list[str], list[str]]:
     return pieces[::2], raw_runs, _normalize_runs(raw_runs)
 
 
+# Every ASCII character that is not a letter or digit (spaces, punctuation, controls) → a space.
+_ASCII_SEPARATORS = str.maketrans(dict.fromkeys((c for c in map(chr, range(128)) if not c.isalnum()), " "))
+
+
+def _ascii_words(text: str) -> list[str]:
+    """What ``_LATIN_WORD.findall`` gives for an ASCII ``text`` (its letters and digits), in half the
+    time: every separator becomes a space, then one split."""
+    return text.translate(_ASCII_SEPARATORS).split()
+
+
 def _word_finder(text: str):
-    """``findall`` of the non-Han words of ``text``'s stretches: a plain ASCII class when it is ASCII (faster)."""
-    return _ASCII_WORD.findall if text.isascii() else _LATIN_WORD.findall
+    """The function listing the non-Han words of ``text``'s stretches (a faster one for ASCII text)."""
+    return _ascii_words if text.isascii() else _LATIN_WORD.findall
 
 
 # -- the pairs of a few wanted features -------------------------------------------------------
@@ -465,20 +486,6 @@ def _word_finder(text: str):
 # features is wanted.  As in the full pass, Han run k - 1 comes before the words of stretch k.
 
 _first = itemgetter(0)
-# Every ASCII character that is not a letter or digit (spaces, punctuation, controls) → a space.
-_ASCII_SEPARATORS = str.maketrans(dict.fromkeys((c for c in map(chr, range(128)) if not c.isalnum()), " "))
-_TOKEN_PAIRS: dict[tuple[bool, int], _TokenCache] = {}
-
-
-def _token_pairs(concepts: bool, repeat: int) -> _TokenCache:
-    """The cache of (word feature, surface) pairs of raw tokens under one pair of options."""
-    key = (bool(concepts), repeat)
-    cache = _TOKEN_PAIRS.get(key)
-    if cache is None:  # two threads may both build one: either is correct
-        cache = _TOKEN_PAIRS.setdefault(
-            key, _TokenCache(lambda raw: tuple(zip(*_latin_features(raw, *key)[:2], strict=True)))
-        )
-    return cache
 
 
 @lru_cache(maxsize=1)
@@ -531,11 +538,6 @@ def _wanted_han(
     return found
 
 
-def _ascii_words(text: str) -> list[str]:
-    """``_ASCII_WORD.findall(text)`` of an ASCII ``text`` in a third of the time: separators become spaces."""
-    return text.translate(_ASCII_SEPARATORS).split()
-
-
 def _wanted_words(
     text: str, stretches: list[str], wanted: frozenset[str], word_bigrams: bool, concepts: bool, repeat: int
 ) -> list[tuple[int, list[tuple[str, str]]]]:
@@ -545,7 +547,7 @@ def _wanted_words(
         return []
     token_features = _token_features(concepts, repeat).__getitem__
     token_pairs = _token_pairs(concepts, repeat).__getitem__
-    find_words = _ascii_words if text.isascii() else _LATIN_WORD.findall
+    find_words = _word_finder(text)
     phrases = concepts and not wanted.isdisjoint(_phrase_features())
     bigrams = word_bigrams and any(" " in feature for feature in wanted)
     out = []

@@ -161,3 +161,20 @@ def test_features_are_those_of_the_surface_path(pieces, separator, options):
     # analyze() batches a text's Han runs and skips surfaces; it must still give exactly these features.
     text = separator.join(pieces)
     assert analyze(text, **options) == [f for f, _ in analyze_with_surface(text, **options)]
+
+
+ascii_words = st.lists(
+    st.one_of(
+        st.text(alphabet=st.characters(max_codepoint=127), max_size=12),
+        st.sampled_from(["machine learning", "Graphene", "the", "CO2", "deep_learning", "solar-cells", "a\x00b"]),
+    ),
+    max_size=8,
+).map(" ".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(ascii_words, analyzer_options)
+def test_ascii_text_takes_a_shortcut_to_the_same_features(text, options):
+    # An ideographic space (not ASCII, not a word) sends the same words down the general path.
+    assert analyze(text, **options) == analyze(text + "\u3000", **options)
+    assert analyze_with_surface(text, **options) == analyze_with_surface(text + "\u3000", **options)
