@@ -6,8 +6,10 @@ import re
 import unicodedata
 from urllib.parse import urlsplit
 
+from flask_babel import format_number
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms.validators import ValidationError
+from wtforms.validators import Length, ValidationError
 
 # C0 and C1 controls except tab, newline and carriage return. NUL truncates OpenCC's output and
 # PostgreSQL refuses it, so bad text is refused at the door instead of half-stored.
@@ -32,8 +34,24 @@ class NoControlCharacters:
             raise ValidationError(self.message)
 
 
+class MaxLength(Length):
+    """At most `max` characters (code points, after the filters), judged here and not by a browser's
+    `maxlength`, which cuts a paste without a word. The message gives both numbers, as the counter does."""
+
+    def __init__(self, max: int):  # noqa: A002 - the name WTForms' Length uses
+        super().__init__(max=max)
+
+    def __call__(self, form, field):
+        length = len(field.data or "")
+        if length > self.max:
+            raise ValidationError(_("This text has %(length)s characters; at most %(max)s fit. Shorten it "
+                                    "and save again.", length=format_number(length), max=format_number(self.max)))
+
+
 def strip_text(value):
-    return value.strip() if isinstance(value, str) else value
+    """Trim surrounding white space, and make a line break one character: browsers send CRLF, and the
+    counter under a field counts a line break once, as the limit must."""
+    return value.replace("\r\n", "\n").strip() if isinstance(value, str) else value
 
 
 def split_keywords(text: str | None) -> list[str]:

@@ -14,11 +14,11 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Email, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from matchmaker import taxonomy
-from matchmaker.forms import NoControlCharacters, split_keywords, strip_text
+from matchmaker.forms import MaxLength, NoControlCharacters, split_keywords, strip_text
 from matchmaker.i18n import current_locale
 
 
@@ -28,7 +28,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 def _text(label, max_length, required=False, area=False, **kwargs):
-    validators = [DataRequired() if required else Optional(), Length(max=max_length), NoControlCharacters()]
+    validators = [DataRequired() if required else Optional(), MaxLength(max_length), NoControlCharacters()]
     field_class = TextAreaField if area else StringField
     return field_class(label, validators=validators, filters=[strip_text], **kwargs)
 
@@ -71,16 +71,18 @@ class ResultForm(PostingForm):
     details = _text(_l("Details"), 20000, area=True)
     trl = SelectField(_l("Technology readiness level (TRL)"), coerce=lambda v: int(v) if v else None,
                       validators=[Optional()])
-    ip_status = SelectField(_l("Intellectual property"))
+    # Required, from an empty "Choose…": a preselected status would claim a patent nobody said they hold.
+    ip_status = SelectField(_l("Intellectual property"), validators=[DataRequired(
+        _l("Say how the result is protected; choose “No IP protection” if it is not."))])
     patent_numbers = _text(_l("Patent numbers"), 500)
     jurisdictions = MultiCheckboxField(_l("Jurisdictions"))
     inventors = _text(_l("Inventors and contact person"), 500)
-    contact_email = EmailField(_l("Contact email"), validators=[Optional(), Email(), Length(max=254)],
+    contact_email = EmailField(_l("Contact email"), validators=[Optional(), Email(), MaxLength(254)],
                                filters=[strip_text])
 
     def localise_choices(self, locale: str) -> None:
         self.trl.choices = [("", _l("Not yet assessed"))] + taxonomy.TRL.choices(locale)
-        self.ip_status.choices = taxonomy.IP_STATUSES.choices(locale)
+        self.ip_status.choices = [("", _l("Choose…"))] + taxonomy.IP_STATUSES.choices(locale)
         self.jurisdictions.choices = taxonomy.JURISDICTIONS.choices(locale)
 
 

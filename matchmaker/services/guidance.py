@@ -7,9 +7,13 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-_HAN = re.compile(r"[\u3400-\u9fff]")
+# Han ideographs: the unified blocks, extension A, compatibility ideographs and the supplementary planes.
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 _WORD = re.compile(r"[A-Za-z0-9]+")
-SHORT_TEXT = 40  # below this many words (a Chinese character counts as half a word) a text says too little
+# Below this a text says too little, measured in its own terms: 40 English words carry about what
+# 60 Han characters do (a Chinese translation runs to about 1.5 characters per English word).
+SHORT_WORDS = 40
+SHORT_HAN = 60
 
 
 @dataclass(frozen=True)
@@ -19,9 +23,14 @@ class Completeness:
 
 
 def text_size(text: str | None) -> float:
-    """Roughly the number of words, counting two Chinese characters as one word."""
+    """How long a text reads, in English words: a Han character counts as 1/1.5 of a word, so a
+    summary and its Chinese translation measure alike. Mixed text adds its two parts."""
     text = text or ""
-    return len(_WORD.findall(text)) + len(_HAN.findall(text)) / 2
+    return len(_WORD.findall(text)) + len(_HAN.findall(text)) * SHORT_WORDS / SHORT_HAN
+
+
+def says_enough(text: str | None) -> bool:
+    return text_size(text) >= SHORT_WORDS
 
 
 def _checks(kind: str, posting) -> list[tuple[bool, object]]:
@@ -30,7 +39,7 @@ def _checks(kind: str, posting) -> list[tuple[bool, object]]:
     checks = [(len(get("keywords") or []) >= 3, _l("Add at least three keywords, in every language you expect."))]
     if kind == "result":
         checks += [
-            (text_size(get("summary")) >= SHORT_TEXT, _l("Say more in the summary: what it does and how well.")),
+            (says_enough(get("summary")), _l("Say more in the summary: what it does and how well.")),
             (bool(get("trl")), _l("Give the technology readiness level (TRL).")),
             (get("ip_status") not in (None, "", "none"), _l("State the IP protection (patent, know-how…).")),
             (bool(get("details")), _l("Add details: method, performance figures, what a partner gets.")),
@@ -38,7 +47,7 @@ def _checks(kind: str, posting) -> list[tuple[bool, object]]:
         ]
     else:
         checks += [
-            (text_size(get("description")) >= SHORT_TEXT,
+            (says_enough(get("description")),
              _l("Describe the problem in more depth: where it bites and what success looks like.")),
             (bool(get("budget_min") or get("budget_max")), _l("Give a budget range.")),
             (bool(get("deadline")), _l("Set a deadline.")),
