@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 import sqlalchemy as sa
 
 from matchmaker.extensions import db
 from matchmaker.models import Match, MatchEvent, Notification, OutboxMail
+from tests.conftest import PASSWORD
 from tests.factories import Made
+from tests.forms import open_page, submit
 
 RESULT = dict(title="Graphene thermal film for smartphones", summary="A graphene film that spreads heat "
               "in 5G phones three times better than graphite sheets.", keywords=["graphene", "thermal film"])
@@ -157,12 +157,58 @@ def test_no_suggestion_within_one_organisation(app, client, auth, make):
 def test_queue_lists_suggestions_best_first_and_bulk_approves(app, client, auth, pair, make):
     _publish_both(client, auth, pair)
     auth.login(pair["reviewer"].email)
-    page = client.get("/review/").get_data(as_text=True)
-    ids = re.findall(r'name="match_id" value="(\d+)"', page)
-    assert ids
-    versions = {f"version-{i}": re.search(rf'name="version-{i}" value="(\d+)"', page).group(1) for i in ids}
-    client.post("/review/bulk", data={"decision": "approve", "match_id": ids, **versions})
-    assert _match(app, id=int(ids[0]))["state"] == "introduced"
+    match = _match(app, result_id=pair["result_id"], need_id=pair["need_id"])
+    form = open_page(client, "/review/?sector=materials&min_score=1").form("/review/bulk")
+    response = form.check("match_id", str(match["id"])).submit("Introduce selected")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/review/?sector=materials&min_score=1")  # filters kept
+    assert _match(app, id=match["id"])["state"] == "introduced"
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"Introduced: {RESULT['title']} ↔ {NEED['title']}" in page
+
+
+def test_bulk_reject_needs_a_reason_and_then_rejects_through_the_rendered_form(app, client, auth, pair):
+    _publish_both(client, auth, pair)
+    auth.login(pair["reviewer"].email)
+    match = _match(app, result_id=pair["result_id"])
+    form = open_page(client, "/review/").form("/review/bulk").check("match_id", str(match["id"]))
+    response = form.submit("Reject selected")
+    assert _match(app, id=match["id"])["state"] == "suggested"
+    assert "Choose a reason for rejecting." in client.get(response.headers["Location"]).get_data(as_text=True)
+    form = open_page(client, "/review/").form("/review/bulk").check("match_id", str(match["id"]))
+    response = form.set("reason", "off_topic").submit("Reject selected")
+    assert _match(app, id=match["id"])["state"] == "rejected"
+    assert "Rejected: " in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_bulk_reports_a_stale_suggestion_as_skipped_and_decides_the_rest(app, client, auth, pair, make):
+    other_need = make.need(make.user("enterprise"), title="Graphene film to cool 5G handsets",
+                           description=NEED["description"], keywords=["graphene", "thermal film"])
+    _publish_both(client, auth, pair)
+    stale = _match(app, result_id=pair["result_id"], need_id=pair["need_id"])
+    fresh = _match(app, result_id=pair["result_id"], need_id=other_need)
+    assert stale and fresh
+    auth.login(pair["reviewer"].email)
+    form = open_page(client, "/review/").form("/review/bulk")
+    form.check("match_id", str(stale["id"])).check("match_id", str(fresh["id"]))
+    other = app.test_client()  # a second reviewer decides one of them while the first one's page is open
+    other.post("/login", data={"email": pair["other_reviewer"].email, "password": PASSWORD})
+    submit(other, f"/matches/{stale['id']}", {"decision": "approve"}, button="Save decision")
+    response = form.submit("Introduce selected")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert _match(app, id=fresh["id"])["state"] == "introduced"
+    assert f"Skipped: {RESULT['title']} ↔ {NEED['title']}. This match was already handled" in page
+    assert f"Introduced: {RESULT['title']} ↔ Graphene film to cool 5G handsets" in page
+
+
+def test_bulk_messages_speak_the_reviewers_language(app, client, auth, pair):
+    _publish_both(client, auth, pair)
+    auth.login(pair["reviewer"].email)
+    client.get("/review/?lang=zh_Hans_CN")
+    match = _match(app, result_id=pair["result_id"])
+    response = open_page(client, "/review/").form("/review/bulk").check("match_id", str(match["id"])).submit(
+        "引荐所选配对")
+    assert "已引荐：" in client.get(response.headers["Location"]).get_data(as_text=True)
 
 
 def _introduced(app, client, auth, pair) -> int:

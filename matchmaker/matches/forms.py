@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, RadioField, SelectField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
 
 from matchmaker import taxonomy
 from matchmaker.forms import NoControlCharacters, strip_text
@@ -49,8 +49,12 @@ class OutcomeForm(FlaskForm):
 
 
 class BulkDecisionForm(FlaskForm):
-    decision = HiddenField(validators=[DataRequired()])
+    """The queue's bulk form. `decision` comes from the pressed button alone, so it is never rendered as a
+    field: a hidden `decision` before the buttons is what a browser sends first, and WTForms reads that."""
+
+    decision = StringField(validators=[AnyOf(("approve", "reject"))])
     reason = SelectField(_l("Reason for rejecting"), validators=[Optional()])
+    next = HiddenField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -9,6 +9,7 @@ from flask_login import current_user
 from matchmaker import taxonomy
 from matchmaker.access import roles
 from matchmaker.extensions import db
+from matchmaker.forms import is_safe_next
 from matchmaker.matches.forms import BulkDecisionForm
 from matchmaker.models import Match
 from matchmaker.services import matches, notifications, pipeline, postings
@@ -47,30 +48,48 @@ def queue():
                            institutions=postings.institutions())
 
 
+def _back_to_queue(form: BulkDecisionForm):
+    """The queue page the reviewer acted on, filters and page kept; only a path inside the queue."""
+    target = form.next.data or ""
+    if is_safe_next(target) and target.startswith(url_for("review.queue")):
+        return redirect(target)
+    return redirect(url_for("review.queue"))
+
+
+def _pair(match: Match) -> str:
+    return f"{match.result.title} ↔ {match.need.title}"
+
+
+def _decide_one(match: Match, form: BulkDecisionForm, version: int | None) -> str:
+    if form.decision.data == "approve":
+        pipeline.approve(match, current_user, version)
+        return _("Introduced: %(pair)s", pair=_pair(match))
+    pipeline.reject(match, current_user, version, form.reason.data or "")
+    return _("Rejected: %(pair)s", pair=_pair(match))
+
+
 @bp.route("/bulk", methods=["POST"])
 @roles("reviewer", "admin")
 def bulk():
-    """Approve or reject the ticked suggestions; each checks its own version, so a stale one is skipped."""
+    """Approve or reject the ticked suggestions; each checks its own version, so a stale one is skipped and
+    said to be, and the reviewer lands back on the same filtered page of the queue."""
     form = BulkDecisionForm()
-    if not form.validate_on_submit() or form.decision.data not in ("approve", "reject"):
+    if not form.validate_on_submit():
         flash(_("Choose approve or reject."), "error")
-        return redirect(url_for("review.queue"))
-    done, failed = 0, []
-    for raw_id in request.form.getlist("match_id"):
-        match = db.session.get(Match, int(raw_id)) if raw_id.isdigit() else None
-        version = request.form.get(f"version-{raw_id}", type=int)
+        return _back_to_queue(form)
+    if form.decision.data == "reject" and form.reason.data not in taxonomy.REJECTION_REASONS:
+        flash(_("Choose a reason for rejecting."), "error")
+        return _back_to_queue(form)
+    picked = [int(raw) for raw in request.form.getlist("match_id") if raw.isdigit()]
+    if not picked:
+        flash(_("Tick the suggestions to decide first."), "error")
+    for match_id in picked:
+        match = db.session.get(Match, match_id)
         if match is None:
             continue
         try:
-            if form.decision.data == "approve":
-                pipeline.approve(match, current_user, version)
-            else:
-                pipeline.reject(match, current_user, version, form.reason.data or "")
-            done += 1
+            flash(_decide_one(match, form, request.form.get(f"version-{match_id}", type=int)), "success")
         except DomainError as error:
-            failed.append(error.message)
+            flash(_("Skipped: %(pair)s. %(why)s", pair=_pair(match), why=error.message), "error")
     notifications.drain_outbox()
-    flash(_("%(n)d decided.", n=done), "success")
-    for message in dict.fromkeys(failed):
-        flash(message, "error")
-    return redirect(url_for("review.queue"))
+    return _back_to_queue(form)
