@@ -30,7 +30,8 @@ _FORM_PROBLEMS = """() => {
       if (!document.getElementById(id)) problems.push(`${el.name || el.id} described by missing #${id}`);
   for (const el of document.querySelectorAll('input, select, textarea')) {
     if (!reachable(el) || el.type === 'submit') continue;
-    const named = (el.labels && el.labels.length) || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby');
+    const named = (el.labels && el.labels.length) || el.getAttribute('aria-label')
+      || el.getAttribute('aria-labelledby');
     if (!named) problems.push(`no label for ${el.tagName.toLowerCase()} ${el.name || el.id}`);
   }
   for (const el of document.querySelectorAll('button, input[type=submit]'))
