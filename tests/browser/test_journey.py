@@ -47,6 +47,7 @@ def _post_result(page) -> str:
     page.fill("#keywords", "石墨烯, 導熱膜, 散熱")
     page.select_option("#sector", "materials")
     page.select_option("#trl", "6")
+    page.select_option("#ip_status", "pending_patent")
     page.click("main form.posting-form button[type=submit]")
     page.wait_for_url(re.compile(r"/results/\d+$"))
     with page.expect_navigation():

@@ -71,7 +71,7 @@ def publish(page) -> None:
 def post_result(page, lang: str, tag: str) -> str:
     page.goto("/results/new")
     check_form_page(page, lang)
-    page.fill("#title", f"石墨烯導熱膜：5G 手機散熱方案 {tag}")
+    page.fill("#title", f"{RESULT_TITLE} {tag}")
     page.fill("#summary", "以石墨烯製成的導熱膜，導熱係數比人工石墨片高三倍，適用於 5G 手機及平板電腦散熱。"
                           "Graphene thermal film for 5G phones and tablets.")
     page.fill("#keywords", "石墨烯, 導熱膜, 散熱, graphene, thermal film")
@@ -109,8 +109,13 @@ def post_need(page, lang: str, tag: str, which: str) -> None:
     publish(page)
 
 
+RESULT_TITLE = "石墨烯導熱膜：5G 手機散熱方案"
+
+
 def queue_row(page, tag: str, which: str):
-    return page.locator("table.queue tbody tr", has_text=f"{NEEDS[which][0]} {tag}")
+    """This run's pair: its need and its result (the same texts from the other runs match each other too)."""
+    return page.locator("table.queue tbody tr", has_text=f"{NEEDS[which][0]} {tag}").filter(
+        has_text=f"{RESULT_TITLE} {tag}")
 
 
 def review_in_bulk(page, lang: str, tag: str) -> None:
