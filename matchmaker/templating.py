@@ -29,10 +29,18 @@ def posting_guidance(posting) -> dict:
     return for_owner(posting)
 
 
+def may_import() -> bool:
+    """Whether the import page would let the current user in: the link shows exactly when it would."""
+    from matchmaker.services.import_jobs import organisations_for
+
+    return current_user.is_authenticated and current_user.is_reviewer and bool(organisations_for(current_user))
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(highlight)
     app.add_template_global(explanation_terms)
     app.add_template_global(posting_guidance)
+    app.add_template_global(may_import)
 
     @app.context_processor
     def inject_unread():

@@ -33,7 +33,7 @@ def upload():
     """Upload a file: its dry run lists every problem (422) or keeps it waiting for confirmation."""
     form = ImportForm(import_jobs.organisations_for(current_user))
     if not form.organisation.choices:
-        abort(403)  # a reviewer attached to no organisation has nothing to import into
+        abort(403)  # a reviewer attached to no organisation has nothing to import into (no link shows)
     if not current_user.is_admin:
         del form.organisation  # a reviewer imports into their own organisation, never another
     if not form.validate_on_submit():

@@ -79,6 +79,8 @@ def post_result(page, lang: str, tag: str) -> str:
     page.select_option("#trl", "6")
     page.select_option("#ip_status", "pending_patent")
     page.check("input[name=cooperation_modes][value=licence]")
+    assert page.inner_text("#summary-count .char-count-now") == str(len(page.input_value("#summary")))
+    screenshot(page, lang, "result-form-counted")
     submit(page, "main form.posting-form")
     page.wait_for_url(re.compile(r"/results/\d+$"))
     url = page.url
@@ -126,6 +128,8 @@ def review_in_bulk(page, lang: str, tag: str) -> None:
     with page.expect_navigation():
         page.click("button[name=decision][value=approve]")
     assert queue_row(page, tag, "introduce").count() == 0  # it left the queue of suggestions
+    assert page.locator(".flash-success").count() == 1  # one line for the one match decided
+    screenshot(page, lang, "review-queue-after-bulk")
     queue_row(page, tag, "reject").locator("input[name=match_id]").check()
     page.select_option("select[name=reason]", "off_topic")
     with page.expect_navigation():
