@@ -76,6 +76,8 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_USE_TLS = env_bool("MAIL_USE_TLS", True)
     MAIL_FROM = os.environ.get("MAIL_FROM", "Matchmaker <no-reply@matchmaker.example>")
+    # The site's address as its users reach it: links in mail start with it (mail is read outside any request).
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL") or f"http://127.0.0.1:{os.environ.get('PORT') or 5000}"
 
     POSTINGS_PER_PAGE = 20
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT") or "300 per minute"

@@ -104,10 +104,11 @@ def matching_report_command():
 
 @mail_cli.command("send")
 def mail_send_command():
-    """Send queued mail (SMTP when MAIL_SERVER is set, else the log); failures stay queued for a retry."""
+    """Send queued mail by SMTP when MAIL_SERVER is set, else print it here (logged, not sent); failures
+    stay queued for a retry."""
     from matchmaker.services import notifications
 
-    click.echo(f"Sent {notifications.drain_outbox(limit=1000)} mails.")
+    click.echo(str(notifications.drain_outbox(limit=1000)))
 
 
 def init_app(app: Flask) -> None:

@@ -55,7 +55,9 @@ def detail(match_id: int):
 
     :raise 404: posters see only introduced matches on their own postings.
     """
-    return _page(_load(match_id))
+    match = _load(match_id)
+    notifications.mark_match_read(current_user, match.id)
+    return _page(match)
 
 
 @bp.route("/matches/<int:match_id>/decision", methods=["POST"])

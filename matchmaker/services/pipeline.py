@@ -56,16 +56,6 @@ def _require_reviewer(user: User) -> None:
         raise Forbidden(_("Only reviewers decide on suggestions."))
 
 
-def _params_for(match: Match, side: str) -> dict:
-    mine, theirs = (match.result, match.need) if side == "result" else (match.need, match.result)
-    return {"mine": mine.title, "theirs": theirs.title}
-
-
-def _notify_side(match: Match, side: str, kind: str) -> None:
-    owner = match.result.owner if side == "result" else match.need.owner
-    notifications.notify(owner, kind, match.id, _params_for(match, side))
-
-
 def approve(match: Match, reviewer: User, version: int | None, note: str = "") -> Match:
     """Introduce the two sides (suggested → introduced)."""
     _require_reviewer(reviewer)
@@ -73,8 +63,7 @@ def approve(match: Match, reviewer: User, version: int | None, note: str = "") -
     with _committed(match):
         record(match, reviewer, MatchState.INTRODUCED, "approve", note)
         match.reviewer_id, match.decided_at, match.decision_note = reviewer.id, utcnow(), note or ""
-        for side in ("result", "need"):
-            _notify_side(match, side, "introduced")
+        notifications.match_introduced(match)
     return match
 
 
@@ -110,13 +99,11 @@ def _record_answer(match: Match, user: User, side: str, answer: str, message: st
     setattr(match, f"{side}_response", answer)
     setattr(match, f"{side}_message", message)
     other = "need" if side == "result" else "result"
-    _notify_side(match, other, f"answered_{answer}")
+    notifications.match_answered(match, side, answer)
     if answer == "declined":
         record(match, user, MatchState.CLOSED, f"{side}_declined", message)
     elif getattr(match, f"{other}_response") == "interested":
         record(match, user, MatchState.CONNECTED, f"{side}_interested", message)
-        for each in ("result", "need"):
-            _notify_side(match, each, "connected")
     else:  # the first "interested": an event, no change of state
         record(match, user, match.state, f"{side}_interested", message)
 
@@ -135,6 +122,7 @@ def agree(match: Match, user: User, deal_kind: str, note: str = "") -> Match:
     with _committed(match):
         record(match, user, MatchState.AGREED, "agree", note)
         match.deal_kind, match.outcome_note = deal_kind, note or ""
+        notifications.match_agreed(match, user)
     return match
 
 
@@ -147,4 +135,5 @@ def close(match: Match, user: User, note: str) -> Match:
     with _committed(match):
         record(match, user, MatchState.CLOSED, "close", note)
         match.outcome_note = note
+        notifications.match_closed(match, user)
     return match
