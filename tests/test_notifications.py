@@ -4,6 +4,11 @@ server mail is printed on the console and marked logged, never sent."""
 
 from __future__ import annotations
 
+import socketserver
+import threading
+from email import message_from_bytes, policy
+
+import pytest
 import sqlalchemy as sa
 
 from matchmaker.extensions import db
@@ -237,3 +242,42 @@ def test_unreachable_smtp_keeps_the_mail_queued_with_the_error(app, client, auth
     assert "Sent 0 mails. Logged 2 on the console, not sent: MAIL_SERVER is not set." in output
     assert f"To: {pair['researcher'].email}" in output
     assert [m["status"] for m in _mails(app)] == ["logged", "logged"]
+
+
+class _SMTPHandler(socketserver.StreamRequestHandler):
+    """Just enough of an SMTP server (RFC 5321) to accept a message and keep it, as a real relay would."""
+
+    def handle(self):
+        self.wfile.write(b"220 test ESMTP\r\n")
+        while line := self.rfile.readline():
+            verb = line[:4].upper()
+            if verb == b"DATA":
+                self.wfile.write(b"354 go on\r\n")
+                lines = []
+                while (data := self.rfile.readline()) not in (b".\r\n", b""):
+                    lines.append(data[1:] if data.startswith(b"..") else data)
+                self.server.received.append(message_from_bytes(b"".join(lines), policy=policy.default))
+            elif verb == b"QUIT":
+                self.wfile.write(b"221 bye\r\n")
+                return
+            self.wfile.write(b"250 ok\r\n")
+
+
+@pytest.fixture
+def smtp_server():
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _SMTPHandler)
+    server.daemon_threads, server.received = True, []
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_with_a_mail_server_mail_is_sent_not_printed(app, client, auth, pair, smtp_server, capsys):
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.server_address[1], MAIL_USE_TLS=False)
+    match_id = _introduced(app, client, auth, pair)
+    assert [m["status"] for m in _mails(app)] == ["sent", "sent"]
+    assert "Subject:" not in capsys.readouterr().out
+    received = {message["To"]: message for message in smtp_server.received}
+    assert received[pair["researcher"].email]["Subject"] == f"Introduced: {THE_PAIR}"
+    assert f"http://127.0.0.1:5000/matches/{match_id}" in received[pair["researcher"].email].get_content()
