@@ -7,12 +7,15 @@ locale it knows, which would show Simplified to Hong Kong readers.
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from functools import lru_cache
 
+from babel import dates as babel_dates
 from babel.support import Translations
 from flask import Flask, g, has_request_context, request, session
-from flask_babel import get_locale
+from flask_babel import get_locale, get_timezone, to_user_timezone
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
 from wtforms.i18n import messages_path
 
@@ -89,8 +92,79 @@ def current_locale() -> str:
     return g.locale_name
 
 
+# One medium, unambiguous pattern per locale, 24-hour clock: "7 Dec 2026, 22:25", "2026年12月7日 22:25".
+# English is written the British way (day before month), as Hong Kong writes it.
+_DATE_PATTERNS = {"en": ("d MMM y", "d MMM y, HH:mm"), "zh_Hant_HK": ("y年M月d日", "y年M月d日 HH:mm"),
+                  "zh_Hans_CN": ("y年M月d日", "y年M月d日 HH:mm")}
+_BABEL_LOCALE = {"en": "en_GB", "zh_Hant_HK": "zh_Hant_HK", "zh_Hans_CN": "zh_Hans_CN"}
+
+
+def _date_locale() -> tuple[str, tuple[str, str]]:
+    locale = current_locale() if has_request_context() else "en"
+    locale = locale if locale in _DATE_PATTERNS else "en"
+    return _BABEL_LOCALE[locale], _DATE_PATTERNS[locale]
+
+
+def format_day(value: date | datetime | None) -> str:
+    """The calendar day for people, in Hong Kong time when `value` is a moment (stored UTC; naive = UTC).
+
+    With `format_moment`, the only way the UI writes a date (the templates' `date` and `datetime` filters).
+    """
+    if value is None:
+        return ""
+    locale, (pattern, _moment) = _date_locale()
+    if isinstance(value, datetime):
+        value = to_user_timezone(value).date()  # 23:30 UTC is already the next day in Hong Kong
+    return babel_dates.format_date(value, pattern, locale=locale)
+
+
+def format_moment(value: datetime | None) -> str:
+    """Day and 24-hour time for people, in Hong Kong time (stored UTC; a naive value is UTC)."""
+    if value is None:
+        return ""
+    locale, (_day, pattern) = _date_locale()
+    return babel_dates.format_datetime(value, pattern, tzinfo=get_timezone(), locale=locale)
+
+
+def list_separator() -> str:
+    """Chinese enumerates with the ideographic comma (授權許可、合作開發), English with a comma and a space."""
+    locale = current_locale() if has_request_context() else "en"
+    return "、" if locale.startswith("zh") else ", "
+
+
+def format_list(items) -> str:
+    """Items as one plain-text list the reader's way, for sentences built in Python."""
+    return list_separator().join(str(item) for item in items)
+
+
+def join_list(items) -> Markup:
+    """The templates' `join_list` filter: each item escaped (Markup items kept), joined the reader's way."""
+    return Markup(list_separator()).join(items)  # noqa: S704 - join() escapes every item that is not Markup
+
+
+def vocabulary_label(code: str, vocabulary) -> str:
+    """`code`'s label in the reader's language: `codes|map("vocabulary_label", taxonomy.X)|join_list`."""
+    return vocabulary.label(code, current_locale())
+
+
+def machine_moment(value: datetime) -> str:
+    """The ISO 8601 UTC form for `<time datetime>`: SQLite hands back naive values, which mean UTC."""
+    value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return value.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
+    # Flask-Babel's own date filters write each locale's "short" or "medium" form ("12/7/26, 10:25 PM"):
+    # removed, so a template that reaches for them fails to compile instead of showing a third format.
+    for name in ("datetimeformat", "dateformat", "timeformat"):
+        app.jinja_env.filters.pop(name, None)
+    app.add_template_filter(format_day, "date")
+    app.add_template_filter(format_moment, "datetime")
+    app.add_template_filter(machine_moment, "iso")
+    app.add_template_filter(join_list)
+    app.add_template_filter(vocabulary_label)
+    app.add_template_global(list_separator)
     app.before_request(remember_query_language)
     app.before_request(use_wtforms_catalogue)
 

@@ -11,13 +11,15 @@ import io
 import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 
 from matchmaker.extensions import db
-from matchmaker.models import Match, MatchEvent, Organisation
+from matchmaker.models import EnterpriseNeed, Match, MatchEvent, Organisation
 from matchmaker.models.base import utcnow
+from matchmaker.services import charts as charts_module
 from tests.conftest import PASSWORD
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -333,3 +335,71 @@ def test_an_empty_database_gives_zeros_not_errors(client, make):
     assert [int(row["matches"]) for row in _csv(client, "funnel")] == [0, 0, 0, 0]
     assert _csv(client, "decision-time") == [] and _csv(client, "funnel-by-month") == []
     assert set(_charts(page.get_data(as_text=True))) == {"chart-funnel", "chart-backlog"}
+
+
+def test_month_pickers_are_labelled_and_show_the_span_the_figures_cover(client, scenario):
+    """Empty month inputs render as "------ ----" in Chromium: the pickers show the months the figures
+    cover (first suggestion to this month, Hong Kong time), each tied to a visible label, and say what
+    to type in a browser that offers a plain text box instead."""
+    _login(client, scenario["reviewer"].email)
+    page = client.get("/dashboard/").get_data(as_text=True)
+    this_month = datetime.now(UTC).astimezone(ZoneInfo("Asia/Hong_Kong")).strftime("%Y-%m")
+    shown = {}
+    for name, label in (("month_from", "From month"), ("month_to", "To month")):
+        assert re.search(rf'<label for="{name}">{label}</label>', page)
+        tag = re.search(rf'<input type="month" id="{name}" name="{name}"[^>]*>', page).group(0)
+        assert 'placeholder="YYYY-MM"' in tag and 'pattern="[0-9]{4}-(0[1-9]|1[0-2])"' in tag
+        assert 'title="Year and month, for example 2025-03"' in tag
+        shown[name] = re.search(r'value="([^"]*)"', tag).group(1)
+    assert shown == {"month_from": "2026-01", "month_to": this_month}
+    # Sending the shown span back selects exactly what the empty bounds did.
+    assert _csv(client, "funnel", **shown) == _csv(client, "funnel")
+
+    chosen = client.get("/dashboard/?month_from=2026-02&month_to=2026-03").get_data(as_text=True)
+    assert re.search(r'id="month_from" name="month_from" value="2026-02"', chosen)
+    assert re.search(r'id="month_to" name="month_to" value="2026-03"', chosen)
+    assert 'title="年份和月份，例如 2025-03"' in client.get("/dashboard/?lang=zh-HK").get_data(as_text=True)
+
+
+def test_small_bars_stay_visible_with_their_number_beside_a_big_one(app, client, make, scenario):
+    """Open suggestions: 300 more under a week old beside the scenario's 1 (E) of 7 to 30 days (F) and 2
+    older ones (D, D2). At scale the 1 and the 2 would be about a pixel wide; they get a floor width."""
+    researcher = make.user("researcher")
+    result_id = make.result(researcher, title="Popular result")
+    enterprise = make.user("enterprise")
+    now = utcnow()
+    with app.app_context():
+        needs = [EnterpriseNeed(owner_id=enterprise.id, organisation_id=enterprise.organisation_id,
+                                status="published", title=f"Bulk need {i}", description="x", sector="energy",
+                                region="shenzhen")
+                 for i in range(300)]
+        db.session.add_all(needs)
+        db.session.flush()
+        for need in needs:
+            _insert_match(result_id, need.id, now - timedelta(days=1), [])
+        db.session.commit()
+    _login(client, scenario["reviewer"].email)
+    charts = _charts(client.get("/dashboard/").get_data(as_text=True))
+
+    backlog = charts["chart-backlog"]
+    bars = [r for r in backlog.iter(f"{SVG}rect") if "bar" in r.get("class").split()]
+    widths = [float(bar.get("width")) for bar in bars]
+    assert [bar.get("data-value") for bar in bars] == ["301", "1", "2"]
+    assert _texts(backlog, "value") == ["301", "1", "2"]  # each bar's number is written after it
+    assert widths[0] > 400 and widths[1] == widths[2] == charts_module.MIN_BAR
+    assert ["bar-floor" in bar.get("class").split() for bar in bars] == [False, True, True]
+    values = [node for node in backlog.iter(f"{SVG}text") if "value" in node.get("class", "").split()]
+    for bar, value in zip(bars, values, strict=True):  # the number sits just right of its bar
+        assert float(value.get("x")) == pytest.approx(float(bar.get("x")) + float(bar.get("width")) + 5)
+
+    # Nested funnel rows: a small stage in front never hides a small stage behind it; zero draws nothing.
+    by_sector = charts["chart-funnel-by-sector"]
+    for group in by_sector.iter(f"{SVG}g"):
+        rects = [r for r in group.iter(f"{SVG}rect") if "bar" in r.get("class").split()]
+        if not rects:
+            continue
+        drawn = [(int(r.get("data-value")), float(r.get("width"))) for r in rects]
+        nonzero = [width for value, width in drawn if value]
+        assert all(width == 0 for value, width in drawn if not value)
+        assert nonzero == sorted(nonzero, reverse=True) and len(set(nonzero)) == len(nonzero)
+        assert min(nonzero) >= charts_module.MIN_BAR

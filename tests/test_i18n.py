@@ -80,8 +80,10 @@ def _is_translated(message) -> bool:
 @pytest.mark.parametrize("locale", CHINESE)
 def test_every_message_in_the_source_is_translated(template, locale):
     catalogue = _read(locale)
+    # A message with a context (pgettext) is a separate entry: look it up with its context.
     missing = [message.id for message in template if message.id
-               and not (catalogue.get(message.id) and _is_translated(catalogue.get(message.id)))]
+               and not (catalogue.get(message.id, message.context)
+                        and _is_translated(catalogue.get(message.id, message.context)))]
     unusable = [msgid for msgid in missing if isinstance(msgid, str) and _POSITIONAL.search(msgid)]
     hint = (f" {unusable} read as positional Python formats (Babel sees e.g. '% o' in '% of'): every "
             "translation of them fails `pybabel compile`, so reword the source, e.g. 'Share (%)'."

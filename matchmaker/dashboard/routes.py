@@ -24,12 +24,13 @@ def index():
     try:
         filters = dashboard.parse_filters(request.args)
     except InvalidInput as error:
-        return render_template("dashboard/index.html", error=error, filters=_raw_filters(), tables=[],
+        typed = _raw_filters()
+        return render_template("dashboard/index.html", error=error, filters=typed, shown=vars(typed), tables=[],
                                figures=None), error.status
     figures = Figures(filters)
     tables = [build(figures) for build in BUILDERS.values()]
     return render_template("dashboard/index.html", error=None, filters=filters, tables=tables,
-                           figures=figures)
+                           figures=figures, shown=dashboard.shown_months(filters))
 
 
 @bp.route("/<name>.csv")

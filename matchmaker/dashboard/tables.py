@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from matchmaker import taxonomy
-from matchmaker.i18n import current_locale
+from matchmaker.i18n import current_locale, format_list
 from matchmaker.services import charts, dashboard
 from matchmaker.services.dashboard import STAGES
 
@@ -98,7 +98,7 @@ def _split_table(name: str, heading: str, key_columns: list[str], key_labels: li
 def funnel_overall(figures: Figures) -> Table:
     counts = figures.funnel.overall
     heading = _("Funnel")
-    desc = _("Matches that reached each stage: %(stages)s.", stages=", ".join(
+    desc = _("Matches that reached each stage: %(stages)s.", stages=format_list(
         f"{label} {count}" for label, count in zip(stage_labels(), counts, strict=True)))
     rows = [[str(stage), label, count, _percent(count, counts[0]), _percent(count, counts[max(rank - 1, 0)])]
             for rank, (stage, label, count) in enumerate(zip(STAGES, stage_labels(), counts, strict=True))]
@@ -149,7 +149,7 @@ def backlog(figures: Figures) -> Table:
     values = [counts[band] for band in dashboard.AGE_BANDS]
     heading = _("Review backlog by age")
     desc = _("%(total)d suggestions wait for a decision: %(bands)s.", total=counts["total"],
-             bands=", ".join(f"{label} {value}" for label, value in zip(labels, values, strict=True)))
+             bands=format_list(f"{label} {value}" for label, value in zip(labels, values, strict=True)))
     chart = charts.bar_chart("chart-backlog", heading, desc, labels, [charts.Series(heading, values)])
     rows = [[band, label, value]
             for band, label, value in zip(dashboard.AGE_BANDS, labels, values, strict=True)]

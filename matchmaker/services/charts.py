@@ -20,6 +20,7 @@ LABEL_WIDTH = 210  # room for a category label on the left of the bars
 VALUE_ROOM = 64  # room for the number printed after the longest bar
 NESTED_VALUE_ROOM = 190  # room for four numbers after a nested row
 BAR = 18
+MIN_BAR = 4  # a non-zero bar is never thinner than this: a 1 next to 889 must still show
 BAR_GAP = 3
 GROUP_GAP = 14
 LEGEND = 30
@@ -115,25 +116,40 @@ def bar_chart(chart_id: str, title: str, desc: str, categories: Sequence[str], s
         parts.append(f'<g class="group"><text class="label" x="{LABEL_WIDTH - 8}" '
                      f'y="{_fmt(y0 + group / 2 + 5)}">{_label(category)}</text>')
         values = [item.values[position] for item in series]
+        widths = []
         for index, (item, value) in enumerate(zip(series, values, strict=True)):
             y = y0 if nested else y0 + index * (BAR + BAR_GAP)
             name = f"{category} · {item.name}" if len(series) > 1 else category
             colour = position if colour_by_category else index
-            parts.append(_bar(colour, y, (value or 0) * scale, f"{name}: {_shown(value, fmt)}"))
+            # Nested bars overlap, widest behind: each one behind keeps a step more of the floor, so a
+            # small stage in front never hides a small stage behind it.
+            floor = MIN_BAR * (len(series) - index) if nested else MIN_BAR
+            width = _bar_width(value, scale, floor)
+            widths.append(width)
+            parts.append(_bar(colour, y, width, f"{name}: {_shown(value, fmt)}", raised=width > (value or 0) * scale,
+                              value=_shown(value, fmt)))
             if not nested:
-                parts.append(_value((value or 0) * scale, y, _text(_shown(value, fmt))))
+                parts.append(_value(width, y, _text(_shown(value, fmt))))
         if nested:
             numbers = " · ".join(f'<tspan class="value-{index}">{_text(_shown(value, fmt))}</tspan>'
                                  for index, value in enumerate(values))
-            parts.append(_value(max(v or 0 for v in values) * scale, y0, numbers))
+            parts.append(_value(max(widths), y0, numbers))
         parts.append("</g>")
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 -- every text and attribute above went through _text
 
 
-def _bar(colour: int, y: float, width: float, tip: str) -> str:
-    return (f'<rect class="bar series-{colour}" x="{LABEL_WIDTH}" y="{y}" width="{_fmt(width)}" '
-            f'height="{BAR}"><title>{_text(tip)}</title></rect>')
+def _bar_width(value: Number, scale: float, floor: float) -> float:
+    if not value or value <= 0:
+        return 0
+    return max(value * scale, floor)
+
+
+def _bar(colour: int, y: float, width: float, tip: str, raised: bool, value: str) -> str:
+    """A bar; `raised` marks one drawn at the floor width rather than to scale (a 1 beside 889)."""
+    classes = f"bar series-{colour}" + (" bar-floor" if raised else "")
+    return (f'<rect class="{classes}" x="{LABEL_WIDTH}" y="{y}" width="{_fmt(width)}" '
+            f'height="{BAR}" data-value="{_text(value)}"><title>{_text(tip)}</title></rect>')
 
 
 def _value(bar_width: float, y: float, content: str) -> str:

@@ -162,6 +162,16 @@ def months_between(first: str, last: str) -> list[str]:
     return months
 
 
+def shown_months(filters: Filters, now: datetime | None = None) -> dict[str, str]:
+    """The months the pickers show: the chosen ones, else the span an empty bound stands for (the month
+    of the first suggestion, this month in Hong Kong). An empty month input renders as "------ ----" in
+    Chromium, and sending the shown span selects exactly what the empty bounds did."""
+    this_month = (now or utcnow()).astimezone(HK).strftime("%Y-%m")
+    first = filters.month_from or db.session.scalar(sa.select(hk_month(sa.func.min(Match.created_at))))
+    last = filters.month_to or this_month
+    return {"month_from": min(first or this_month, last), "month_to": last}
+
+
 def _in_months(column, filters: Filters) -> list:
     conditions = []
     if filters.month_from:

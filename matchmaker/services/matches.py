@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from matchmaker.extensions import db
+from matchmaker.i18n import format_day
 from matchmaker.models import EnterpriseNeed, Match, MatchEvent, MatchState, ResearchResult, User
 from matchmaker.models.base import today_hk, utcnow
 from matchmaker.models.matches import VISIBLE_TO_POSTERS
@@ -105,6 +106,6 @@ def gaps(match: Match) -> list[str]:
     if need.cooperation_modes and not set(need.cooperation_modes) & set(result.cooperation_modes or []):
         found.append(_("No cooperation mode in common."))
     if need.deadline and (need.deadline - today_hk()).days <= DEADLINE_SOON_DAYS:
-        found.append(_("The need's deadline is soon: %(date)s.", date=need.deadline.isoformat()))
+        found.append(_("The need's deadline is soon: %(date)s.", date=format_day(need.deadline)))
     return found
 
