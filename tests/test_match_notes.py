@@ -180,3 +180,40 @@ def test_the_api_keeps_the_note_internal_and_delivers_the_message(app, make, peo
         assert db.session.get(Match, rejected_id).state == "suggested"
         assert db.session.scalar(sa.select(sa.func.count()).select_from(MatchEvent)
                                  .where(MatchEvent.match_id == rejected_id, MatchEvent.action == "reject")) == 0
+
+
+def test_the_migration_moves_what_the_sides_wrote_out_of_the_internal_note(tmp_path):
+    """Old rows: one `note` for everything. The sides' answers and outcomes become messages; a reviewer's
+    note, on an introduction or an outcome, stays internal. (SQLite with its foreign keys off, so the rows
+    need no postings behind them: the statements are the same on PostgreSQL, run by test_migrations.)"""
+    from tests.test_migrations import flask_db
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    flask_db(url, tmp_path, "upgrade", "cf71ac886865")
+    engine = sa.create_engine(url)
+    rows = [("approve", 1, "reviewer's own"), ("result_interested", 2, "from the researcher"),
+            ("need_declined", 3, "from the company"), ("agree", 2, "the researcher's outcome"),
+            ("close", 1, "the reviewer's outcome"), ("suggest", None, "")]
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")  # the app turns them on for every connection
+        for user_id, role in ((1, "reviewer"), (2, "researcher"), (3, "enterprise")):
+            connection.execute(sa.text(
+                "INSERT INTO users (id, email, password_hash, display_name, role, active, email_notifications,"
+                " session_token, created_at) VALUES (:id, :email, 'x', 'x', :role, 1, 1, :email, '2026-01-01')"),
+                {"id": user_id, "email": f"u{user_id}@example.test", "role": role})
+        for action, actor, note in rows:
+            connection.execute(sa.text(
+                "INSERT INTO match_events (match_id, actor_id, to_state, action, note, created_at)"
+                " VALUES (1, :actor, 'introduced', :action, :note, '2026-01-01')"),
+                {"actor": actor, "action": action, "note": note})
+        connection.commit()
+    engine.dispose()
+    flask_db(url, tmp_path, "upgrade")
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        after = {row.action: (row.note, row.message) for row in connection.execute(
+            sa.text("SELECT action, note, message FROM match_events"))}
+    engine.dispose()
+    assert after == {"approve": ("reviewer's own", None), "result_interested": ("", "from the researcher"),
+                     "need_declined": ("", "from the company"), "agree": ("", "the researcher's outcome"),
+                     "close": ("the reviewer's outcome", None), "suggest": ("", None)}
