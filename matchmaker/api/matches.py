@@ -72,14 +72,15 @@ def get_match(match_id: int):
 @bp.doc(tags=[TAG], summary="Approve (introduce) or reject a suggestion",
         responses=statuses(403, 409, unsafe=True),
         description="Reviewers only. Send the `version` you saw: if someone decided meanwhile, 409 says who "
-                    "and the match's state now. Rejecting needs a `reason` code (see the taxonomy).")
+                    "and the match's state now. Rejecting needs a `reason` code (see the taxonomy). A "
+                    "`message` goes to both sides with an introduction; a `note` stays internal.")
 def decide(match_id: int, data):
     user = require_user()
     match = _load(match_id, user)
     if data["decision"] == "approve":
-        pipeline.approve(match, user, data["version"], data["note"])
+        pipeline.approve(match, user, data["version"], data["note"], data["message"])
     else:
-        pipeline.reject(match, user, data["version"], data.get("reason") or "", data["note"])
+        pipeline.reject(match, user, data["version"], data.get("reason") or "", data["note"], data["message"])
     return serialize.match_detail(match, user)
 
 

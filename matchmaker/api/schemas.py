@@ -232,8 +232,16 @@ class MatchEventOut(Schema):
     from_state = af.String(allow_none=True)
     to_state = af.String(required=True)
     action = af.String(required=True)
+    label = af.String(required=True, metadata={
+        "description": "What happened and who did it, in the caller's language (e.g. \"ACME Ltd answered: "
+                       "interested\")."})
     actor = af.String(allow_none=True, metadata={"description": "Who acted, when the caller may know."})
-    note = af.String(allow_none=True)
+    actor_side = af.String(allow_none=True, validate=OneOf(["result", "need", "reviewer"]), metadata={
+        "description": "The side that acted (`reviewer` for a reviewer or admin); null for the system."})
+    message = af.String(allow_none=True, metadata={
+        "description": "What the actor said to the two sides; both sides and the reviewers see it."})
+    note = af.String(allow_none=True, metadata={
+        "description": "Internal note: reviewers and admins only, null for everyone else."})
 
 
 class ContactOut(Schema):
@@ -246,7 +254,8 @@ class MatchDetailOut(MatchOut):
         "description": "The shared terms behind the score; null when it would reveal a hidden need."})
     gaps = af.List(af.String(), metadata={"description": "For reviewers: what stands between the sides."})
     reason_code = af.String(allow_none=True)
-    decision_note = af.String(allow_none=True)
+    decision_note = af.String(allow_none=True, metadata={
+        "description": "The reviewer's internal note: reviewers and admins only."})
     contacts = af.Dict(keys=af.String(), values=af.Nested(ContactOut), allow_none=True, metadata={
         "description": "Both sides' contacts, once connected (reviewers always)."})
     events = af.List(af.Nested(MatchEventOut), required=True)
@@ -260,14 +269,18 @@ class DecisionIn(Schema):
     decision = af.String(required=True, validate=OneOf(["approve", "reject"]))
     reason = af.String(validate=_codes(taxonomy.REJECTION_REASONS),
                        metadata={"description": "Needed to reject."})
-    note = Text(load_default="", validate=Length(max=2000))
+    message = Text(load_default="", validate=Length(max=2000), metadata={
+        "description": "Sent to both sides with an introduction: they will see it. Not allowed when rejecting."})
+    note = Text(load_default="", validate=Length(max=2000), metadata={
+        "description": "Internal: only reviewers and admins ever see it."})
     version = af.Integer(required=True, strict=True, validate=Range(1, MAX_ID),
                          metadata={"description": "The match version you saw."})
 
 
 class ResponseIn(Schema):
     answer = af.String(required=True, validate=OneOf(["interested", "declined"]))
-    message = Text(load_default="", validate=Length(max=2000))
+    message = Text(load_default="", validate=Length(max=2000), metadata={
+        "description": "To the other side: they and the reviewers see it with your answer."})
 
 
 # ---- notifications, tokens, taxonomy, me --------------------------------------------------------------

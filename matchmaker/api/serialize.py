@@ -87,10 +87,9 @@ def match_detail(item: Match, user) -> dict:
     data.update(explanation=item.explanation if show_need else None,
                 gaps=matches.gaps(item) if reviewer else [],
                 reason_code=item.reason_code if reviewer else None,
-                decision_note=item.decision_note if (reviewer or contacts) else None,
+                decision_note=item.decision_note if reviewer else None,  # internal, as every note
                 contacts=_contacts(item) if contacts else None,
-                events=[_event(event, user, reviewer or contacts) for event in item.events
-                        if reviewer or event.to_state != "suggested"])
+                events=[_event(entry) for entry in matches.history(item, user)])
     return data
 
 
@@ -101,12 +100,10 @@ def _contacts(item: Match) -> dict:
             "need": {"name": need.owner.display_name, "email": need.owner.email}}
 
 
-def _event(event, user, privileged: bool) -> dict:
-    own = event.actor_id is not None and event.actor_id == user.id
-    return {"at": utc(event.created_at), "from_state": event.from_state, "to_state": event.to_state,
-            "action": event.action,
-            "actor": event.actor.display_name if event.actor and (privileged or own) else None,
-            "note": event.note if event.note and (privileged or own) else None}
+def _event(entry: matches.HistoryEntry) -> dict:
+    return {"at": utc(entry.at), "from_state": entry.from_state, "to_state": entry.to_state,
+            "action": entry.action, "label": entry.label, "actor": entry.actor_name,
+            "actor_side": entry.actor_side, "message": entry.message, "note": entry.note}
 
 
 def notification(item: Notification) -> dict:

@@ -27,7 +27,8 @@ def _page(match, status: int = 200, **forms):
     forms.setdefault("outcome_form", OutcomeForm())
     return render_template(
         "matches/detail.html", match=match, side=match.side_of(current_user), gaps=matches.gaps(match),
-        contacts=matches.contacts_revealed(match, current_user), **forms), status
+        contacts=matches.contacts_revealed(match, current_user), history=matches.history(match, current_user),
+        **forms), status
 
 
 def _act(match, form_name: str, form, action):
@@ -69,9 +70,10 @@ def decide(match_id: int):
         return _page(match, 400, decision_form=form)
     if form.decision.data == "approve":
         return _act(match, "decision_form", form,
-                    lambda: pipeline.approve(match, current_user, form.version.data, form.note.data))
+                    lambda: pipeline.approve(match, current_user, form.version.data, form.note.data,
+                                             form.message.data))
     return _act(match, "decision_form", form, lambda: pipeline.reject(
-        match, current_user, form.version.data, form.reason.data, form.note.data))
+        match, current_user, form.version.data, form.reason.data, form.note.data, form.message.data))
 
 
 @bp.route("/matches/<int:match_id>/response", methods=["POST"])
@@ -94,8 +96,10 @@ def outcome(match_id: int):
         return _page(match, 400, outcome_form=form)
     if form.outcome.data == "agree":
         return _act(match, "outcome_form", form,
-                    lambda: pipeline.agree(match, current_user, form.deal_kind.data, form.note.data))
-    return _act(match, "outcome_form", form, lambda: pipeline.close(match, current_user, form.note.data))
+                    lambda: pipeline.agree(match, current_user, form.deal_kind.data, form.message.data,
+                                           form.note.data))
+    return _act(match, "outcome_form", form,
+                lambda: pipeline.close(match, current_user, form.message.data, form.note.data))
 
 
 @bp.route("/my/matches")

@@ -82,7 +82,11 @@ class Match(db.Model):
 
 
 class MatchEvent(db.Model):
-    """Append-only: one row per change of a match's state, written in the same transaction."""
+    """Append-only: one row per change of a match's state, written in the same transaction.
+
+    `note` is internal, for reviewers and admins alone; `message` is what the actor says to the two sides
+    (a reviewer's word with an introduction, a side's answer), shown to both once they see the match.
+    """
 
     __tablename__ = "match_events"
 
@@ -93,6 +97,7 @@ class MatchEvent(db.Model):
     to_state: Mapped[str] = mapped_column(sa.String(20))
     action: Mapped[str] = mapped_column(sa.String(30))
     note: Mapped[str] = mapped_column(sa.Text, default="")
+    message: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
     match: Mapped[Match] = relationship(back_populates="events")

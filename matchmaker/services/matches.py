@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
+from matchmaker import taxonomy
 from matchmaker.extensions import db
-from matchmaker.i18n import format_day
+from matchmaker.i18n import current_locale, format_day
 from matchmaker.models import EnterpriseNeed, Match, MatchEvent, MatchState, ResearchResult, User
 from matchmaker.models.base import today_hk, utcnow
 from matchmaker.models.matches import VISIBLE_TO_POSTERS
@@ -109,3 +110,122 @@ def gaps(match: Match) -> list[str]:
         found.append(_("The need's deadline is soon: %(date)s.", date=format_day(need.deadline)))
     return found
 
+
+
+def need_revealed(match: Match, user: User | None) -> bool:
+    """Whether `user` may know the company behind the need (a confidential one stays hidden until connected)."""
+    return bool(user and user.is_authenticated and (
+        user.is_reviewer or match.side_of(user) == "need" or contacts_revealed(match, user)
+        or not match.need.confidential))
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One event of a match as its viewer may see it: what happened and who did it, in the viewer's words."""
+
+    at: datetime
+    action: str
+    from_state: str | None
+    to_state: str
+    label: str
+    state_label: str | None  # the state the event moved the match to; None when it stayed where it was
+    actor_side: str | None  # "result", "need", "reviewer", or None for the system
+    actor_name: str | None  # the person, when the viewer may know who
+    message: str | None  # what the actor said to the two sides
+    note: str | None  # internal: reviewers and admins only
+
+
+def history(match: Match, viewer: User) -> list[HistoryEntry]:
+    """The events `viewer` may see, oldest first. Posters never see the suggestion stage; only reviewers and
+    admins read internal notes; both sides read every message, their own and the other side's."""
+    staff = bool(viewer.is_reviewer)
+    return [_entry(match, event, viewer, staff) for event in match.events
+            if staff or event.to_state != MatchState.SUGGESTED]
+
+
+def _entry(match: Match, event: MatchEvent, viewer: User, staff: bool) -> HistoryEntry:
+    locale = current_locale()
+    side = _actor_side(match, event)
+    own = event.actor_id is not None and event.actor_id == viewer.id
+    name_known = event.actor is not None and (staff or own or contacts_revealed(match, viewer))
+    moved = event.to_state != event.from_state
+    return HistoryEntry(
+        at=event.created_at, action=event.action, from_state=event.from_state, to_state=event.to_state,
+        label=_label(match, event, viewer, staff, side, own, locale),
+        state_label=taxonomy.MATCH_STATES.label(event.to_state, locale) if moved else None,
+        actor_side=side, actor_name=event.actor.display_name if name_known else None,
+        message=event.message or None, note=(event.note or None) if staff and event.action != "withdraw" else None)
+
+
+def _actor_side(match: Match, event: MatchEvent) -> str | None:
+    if event.actor_id is None:
+        return None
+    if event.actor_id == match.result.owner_id:
+        return "result"
+    if event.actor_id == match.need.owner_id:
+        return "need"
+    return "reviewer"
+
+
+def _who(match: Match, event: MatchEvent, viewer: User, staff: bool, side: str | None, locale: str) -> str:
+    """The actor as the viewer may know them: their organisation, or the reviewer; the person for staff."""
+    if event.actor is None:
+        return _("the system")
+    if side == "reviewer":
+        return event.actor.display_name if staff else _("the reviewer")
+    posting = match.result if side == "result" else match.need
+    if side == "need" and not need_revealed(match, viewer):
+        return _("the company")
+    organisation = posting.organisation.display_name(locale) if posting.organisation else ""
+    if staff and organisation:
+        return _("%(person)s, %(organisation)s", person=event.actor.display_name, organisation=organisation)
+    return organisation or event.actor.display_name
+
+
+def _label(match: Match, event: MatchEvent, viewer: User, staff: bool, side: str | None, own: bool,
+           locale: str) -> str:
+    action = event.action
+    if action == "suggest":
+        return _("Suggested by the matching engine")
+    if action == "withdraw":
+        return _withdrawn(event.note)
+    if action in ("result_interested", "need_interested", "result_declined", "need_declined"):
+        return _answer(match, event, viewer, staff, side, own, locale)
+    who = _("you") if own else _who(match, event, viewer, staff, side, locale)
+    if action == "approve":
+        return _("Introduced by %(who)s", who=who)
+    if action == "reject":
+        reason = taxonomy.REJECTION_REASONS.label(match.reason_code, locale)
+        return _("Rejected by %(who)s: %(reason)s", who=who, reason=reason) if reason else _(
+            "Rejected by %(who)s", who=who)
+    if action == "agree":
+        deal = taxonomy.DEAL_KINDS.label(match.deal_kind, locale)
+        return _("Marked agreed by %(who)s: %(deal)s", who=who, deal=deal) if deal else _(
+            "Marked agreed by %(who)s", who=who)
+    if action == "close":
+        return _("Closed without an agreement by %(who)s", who=who)
+    return taxonomy.MATCH_STATES.label(event.to_state, locale)  # an action this code does not know yet
+
+
+def _answer(match: Match, event: MatchEvent, viewer: User, staff: bool, side: str | None, own: bool,
+            locale: str) -> str:
+    interested = event.action.endswith("_interested")
+    if own:
+        return _("You answered: interested") if interested else _("You answered: not interested")
+    if side == "need" and not need_revealed(match, viewer):
+        return _("The company answered: interested") if interested else _(
+            "The company answered: not interested")
+    who = _who(match, event, viewer, staff, side, locale)
+    return _("%(who)s answered: interested", who=who) if interested else _(
+        "%(who)s answered: not interested", who=who)
+
+
+def _withdrawn(posting_status: str) -> str:
+    """A withdrawal's note is the status its posting left the market for (see matching.withdraw_open)."""
+    if posting_status == "archived":
+        return _("Withdrawn: a posting was archived")
+    if posting_status == "expired":
+        return _("Withdrawn: the need's deadline passed")
+    if posting_status == "draft":
+        return _("Withdrawn: a posting went back to draft")
+    return _("Withdrawn: a posting left the market")
