@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from matchmaker.extensions import db
 from matchmaker.models import EnterpriseNeed, Match, MatchState, ResearchResult, Role, User
 from matchmaker.models.postings import Status
-from matchmaker.services import postings
+from matchmaker.services import matches, postings
 from matchmaker.services.errors import Forbidden
 
 KIND_OF_ROLE = {Role.RESEARCHER: "result", Role.ENTERPRISE: "need"}
@@ -26,11 +26,6 @@ class NextSteps:
     drafts: list = field(default_factory=list)
     awaiting_answer: list[Match] = field(default_factory=list)
     open_suggestions: int | None = None  # staff only
-
-
-def open_suggestion_count() -> int:
-    """Suggested pairs waiting for a reviewer; a pair is one `Match` row, counted once."""
-    return db.session.scalar(sa.select(sa.func.count(Match.id)).where(Match.state == MatchState.SUGGESTED))
 
 
 def drafts_of(user: User, kind: str) -> list:
@@ -59,7 +54,7 @@ def _may_post(kind: str, user: User) -> bool:
 
 def for_user(user: User) -> NextSteps:
     if user.is_reviewer:
-        return NextSteps(open_suggestions=open_suggestion_count())
+        return NextSteps(open_suggestions=matches.count_open_suggestions())
     kind = KIND_OF_ROLE.get(user.role)
     if kind is None:
         return NextSteps()
