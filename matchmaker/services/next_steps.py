@@ -14,7 +14,6 @@ from matchmaker.extensions import db
 from matchmaker.models import EnterpriseNeed, Match, MatchState, ResearchResult, Role, User
 from matchmaker.models.postings import Status
 from matchmaker.services import matches, postings
-from matchmaker.services.errors import Forbidden
 
 KIND_OF_ROLE = {Role.RESEARCHER: "result", Role.ENTERPRISE: "need"}
 
@@ -44,19 +43,11 @@ def awaiting_answer(user: User) -> list[Match]:
         .order_by(Match.decided_at.desc(), Match.id.desc())))
 
 
-def _may_post(kind: str, user: User) -> bool:
-    try:
-        postings.check_may_post(kind, user)
-    except Forbidden:
-        return False
-    return True
-
-
 def for_user(user: User) -> NextSteps:
     if user.is_reviewer:
         return NextSteps(open_suggestions=matches.count_open_suggestions())
     kind = KIND_OF_ROLE.get(user.role)
     if kind is None:
         return NextSteps()
-    return NextSteps(kind=kind, may_post=_may_post(kind, user), drafts=drafts_of(user, kind),
+    return NextSteps(kind=kind, may_post=postings.may_post(kind, user), drafts=drafts_of(user, kind),
                      awaiting_answer=awaiting_answer(user))
