@@ -23,17 +23,16 @@ keepalive = 5  # seconds an idle keep-alive connection is held
 
 
 def when_ready(server) -> None:
-    from matchmaker.matching.text import analyze
+    from matchmaker.warmup import warm_text
 
-    analyze("warm up 石墨烯")  # builds and caches the glossary in this process
+    warm_text()  # builds and caches the glossary in this process
     server.log.info("Matching glossary built; forking workers")
 
 
 def post_worker_init(worker) -> None:
-    from matchmaker.services import index
+    from matchmaker.warmup import warm_index
 
     try:
-        with worker.wsgi.app_context():
-            worker.log.info("Matching index ready in worker %s: %s postings", worker.pid, index.warm_up())
+        worker.log.info("Matching index ready in worker %s: %s postings", worker.pid, warm_index(worker.wsgi))
     except Exception:  # a database down at start must not stop the worker: its first publish loads it
         worker.log.exception("Could not load the matching index at start; the first use will")

@@ -37,6 +37,7 @@ def create_app(config_name: str | None = None, **overrides) -> Flask:
     register_blueprints(app)
     register_errors(app)
     register_commands(app)
+    warm_when_serving(app)
     return app
 
 
@@ -87,3 +88,10 @@ def register_commands(app: Flask) -> None:
     from matchmaker import cli
 
     cli.init_app(app)
+
+
+def warm_when_serving(app: Flask) -> None:
+    """Under `flask run` only: build the matching engine before the server says it is ready."""
+    from matchmaker import warmup
+
+    warmup.init_app(app)

@@ -75,15 +75,14 @@ def matching_rebuild_command():
 @matching_cli.command("rematch")
 def matching_rematch_command():
     """Recompute the suggestions of every live posting (decided matches are left alone)."""
-    from matchmaker.services import matching
+    from matchmaker.services import matches, matching
 
     matching.expire_due()
     postings = matching.live_postings()
-    total = 0
     with click.progressbar(postings, label="Rematching", show_pos=True) as bar:
         for posting in bar:
-            total += matching.refresh_suggestions(posting)
-    click.echo(f"{len(postings)} postings rematched; {total} open suggestions.")
+            matching.refresh_suggestions(posting)
+    click.echo(f"{len(postings)} postings rematched; {matches.count_open_suggestions()} open suggestions.")
 
 
 @matching_cli.command("expire")

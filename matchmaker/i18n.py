@@ -12,11 +12,13 @@ from functools import lru_cache
 
 from babel import dates as babel_dates
 from babel.support import Translations
-from flask import Flask, g, has_request_context, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import get_locale, get_timezone, to_user_timezone
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
 from wtforms.i18n import messages_path
 
 from matchmaker import taxonomy
@@ -153,6 +155,36 @@ def machine_moment(value: datetime) -> str:
     return value.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+def _answers_get(path: str) -> str | None:
+    """`path` as a GET reaches it (after a trailing-slash redirect), or None when no GET route has it."""
+    adapter = current_app.url_map.bind("localhost")
+    try:
+        adapter.match(path, method="GET")
+    except RequestRedirect as redirect:
+        return redirect.new_url.removeprefix("http://localhost")
+    except HTTPException:
+        return None
+    return path
+
+
+def language_return_url() -> str:
+    """Where the language switcher sends the reader back: a page a GET can show again.
+
+    A page rendered by a POST (a form sent back with its errors, a token shown once) may live at a URL
+    that only takes POSTs (`/account/password`, `/matches/7/decision`); returning there would answer 405.
+    The form's own page is then the nearest enclosing path that answers GET (`/account`, `/matches/7`).
+    """
+    if request.method in ("GET", "HEAD"):
+        return request.full_path if request.query_string else request.path
+    path = request.path
+    while path not in ("", "/"):
+        if (target := _answers_get(path)) is not None:
+            return target + (f"?{request.query_string.decode()}" if request.query_string and target == path
+                             else "")
+        path = path.rstrip("/").rpartition("/")[0]
+    return "/"
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     # Flask-Babel's own date filters write each locale's "short" or "medium" form ("12/7/26, 10:25 PM"):
@@ -171,5 +203,6 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def inject_locales():
         return {"LOCALES": LOCALES, "current_locale": current_locale, "taxonomy": taxonomy,
+                "language_return_url": language_return_url,
                 "html_lang": lambda: HTML_LANG.get(current_locale(), "en"),
                 "label": lambda vocabulary, code: vocabulary.label(code, current_locale())}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Flask
+from flask import Flask, request, url_for
 from flask_login import current_user
 from markupsafe import Markup, escape
 
@@ -36,11 +36,26 @@ def may_import() -> bool:
     return current_user.is_authenticated and current_user.is_reviewer and bool(organisations_for(current_user))
 
 
+def may_post(kind: str) -> bool:
+    """Whether the current user may post a `kind` ("result" or "need"): the link shows exactly then."""
+    from matchmaker.services.postings import may_post as allowed
+
+    return allowed(kind, current_user)
+
+
+def url_without(*names: str) -> str:
+    """This page's URL without the query arguments `names` (and back on its first page)."""
+    kept = {key: value for key, value in request.args.items(multi=True) if value and key not in (*names, "page")}
+    return url_for(request.endpoint, **(request.view_args or {}), **kept)
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(highlight)
     app.add_template_global(explanation_terms)
     app.add_template_global(posting_guidance)
     app.add_template_global(may_import)
+    app.add_template_global(may_post)
+    app.add_template_global(url_without)
 
     @app.context_processor
     def inject_unread():

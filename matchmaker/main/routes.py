@@ -6,7 +6,7 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 
 from matchmaker.access import public, roles
-from matchmaker.services import postings
+from matchmaker.services import next_steps, postings
 
 bp = Blueprint("main", __name__)
 
@@ -14,7 +14,8 @@ bp = Blueprint("main", __name__)
 @bp.route("/")
 @public
 def home():
-    return render_template("main/home.html", overview=postings.home_overview())
+    steps = next_steps.for_user(current_user) if current_user.is_authenticated else None
+    return render_template("main/home.html", overview=postings.home_overview(), steps=steps)
 
 
 @bp.route("/my/postings")

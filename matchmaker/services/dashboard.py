@@ -39,6 +39,7 @@ from matchmaker import taxonomy
 from matchmaker.extensions import db
 from matchmaker.models import Match, MatchEvent, MatchState, Organisation, ResearchResult
 from matchmaker.models.base import utcnow
+from matchmaker.services import matches
 from matchmaker.services.errors import InvalidInput
 
 HK = ZoneInfo("Asia/Hong_Kong")
@@ -249,7 +250,7 @@ def backlog(filters: Filters, now: datetime | None = None) -> dict[str, int]:
     old = sa.func.sum(sa.case((Match.created_at < month_ago, 1), else_=0))
     total, under_7, over_30 = db.session.execute(
         sa.select(sa.func.count(Match.id), young, old).join(Match.result)
-        .where(Match.state == MatchState.SUGGESTED, *_sector(filters))).one()
+        .where(matches.is_open_suggestion(), *_sector(filters))).one()
     under_7, over_30 = under_7 or 0, over_30 or 0
     return {"total": total, "under_7": under_7, "7_to_30": total - under_7 - over_30, "over_30": over_30}
 

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from matchmaker.extensions import db
 from matchmaker.models import EnterpriseNeed, Organisation, ResearchResult, User
 from matchmaker.models.base import today_hk, utcnow
-from matchmaker.services import accounts, index, matching
+from matchmaker.services import accounts, index, matches, matching
 from matchmaker.services.seed import ensure_universities
 
 DATA_FILE = Path(__file__).resolve().parent.parent / "demo" / "postings.json"
@@ -121,8 +121,9 @@ def load() -> Summary:
     results, needs = _postings(data, owners)
     db.session.commit()
     index.rebuild()
-    suggestions = sum(matching.refresh_suggestions(p) for p in matching.live_postings())
-    return Summary(results, needs, suggestions)
+    for posting in matching.live_postings():
+        matching.refresh_suggestions(posting)
+    return Summary(results, needs, matches.count_open_suggestions())
 
 
 def describe(summary: Summary) -> str:

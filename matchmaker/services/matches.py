@@ -37,6 +37,17 @@ class QueueFilters:
     state: str = MatchState.SUGGESTED
 
 
+def is_open_suggestion():
+    """The condition for a pair waiting for a reviewer. A pair is one `Match` row, so each counts once
+    (not once from each posting's side, as summing per-posting suggestion lists would)."""
+    return Match.state == MatchState.SUGGESTED
+
+
+def count_open_suggestions() -> int:
+    """What the review queue lists by default; the start-up line, the home page and the dashboard say it."""
+    return db.session.scalar(sa.select(sa.func.count(Match.id)).where(is_open_suggestion()))
+
+
 def queue_query(filters: QueueFilters) -> sa.Select:
     """Matches in `filters.state` (open suggestions by default), best first."""
     stmt = (sa.select(Match).join(Match.result).join(Match.need)

@@ -76,6 +76,17 @@ def check_may_post(kind: str, user: User) -> None:
         raise Forbidden(_("Your account cannot post this kind of entry."))
 
 
+def may_post(kind: str, user: User | None) -> bool:
+    """Whether `check_may_post` would let `user` post a `kind`: pages offer the form exactly then."""
+    if not (user and user.is_authenticated):
+        return False
+    try:
+        check_may_post(kind, user)
+    except Forbidden:
+        return False
+    return True
+
+
 def check_codes(data: Mapping[str, Any]) -> None:
     single = {"sector": taxonomy.SECTORS, "ip_status": taxonomy.IP_STATUSES,
               "currency": taxonomy.CURRENCIES, "region": taxonomy.REGIONS}

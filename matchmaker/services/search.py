@@ -84,14 +84,19 @@ def paginate(model, filters: Filters, page: int, per_page: int, *, staff: bool =
                        error_out=False, max_per_page=100)
 
 
-def counts_by_sector() -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for model in (ResearchResult, EnterpriseNeed):
+def counts_by_sector() -> list[tuple[str, dict[str, int]]]:
+    """Live postings per sector, results and needs apart (each count is what its list shows), busiest first.
+
+    Each entry is ``(sector, {"result": n, "need": m})``; the counts are those of the public lists
+    filtered by that sector alone.
+    """
+    counts: dict[str, dict[str, int]] = {}
+    for kind, model in (("result", ResearchResult), ("need", EnterpriseNeed)):
         live = _status_condition(model, Status.PUBLISHED, False)
         rows = db.session.execute(sa.select(model.sector, sa.func.count()).where(live).group_by(model.sector))
         for sector, count in rows:
-            counts[sector] = counts.get(sector, 0) + count
-    return counts
+            counts.setdefault(sector, {"result": 0, "need": 0})[kind] = count
+    return sorted(counts.items(), key=lambda item: (-sum(item[1].values()), item[0]))
 
 
 def latest(model, limit: int = 6) -> list:
