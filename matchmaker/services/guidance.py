@@ -112,8 +112,11 @@ def organisation_duplicates(posting, threshold: float = CONFIRM_DUPLICATE_SIMILA
     with index.lock():
         # The index holds live postings only, so an expired need is no duplicate of anything.
         shares = index.current_engine().similarities(record, posting.KIND, ids)
-    close = sorted(((share, other_id) for other_id, share in shares.items() if share >= threshold), reverse=True)
-    return [(db.session.get(model, other_id), share) for share, other_id in close]
+    close = {other_id: share for other_id, share in shares.items() if share >= threshold}
+    if not close:
+        return []
+    others = db.session.scalars(sa.select(model).where(model.id.in_(close)))
+    return sorted(((other, close[other.id]) for other in others), key=lambda pair: (-pair[1], pair[0].id))
 
 
 def for_owner(posting) -> dict:
