@@ -35,12 +35,19 @@ def _match(app, **where):
                                            "explanation": match.explanation, "rank": match.rank}
 
 
+def _press_publish(client, path: str):
+    """The owner presses "Publish" on the posting's page."""
+    response = open_page(client, path).form(action=f"{path}/publish").submit("Publish")
+    assert response.status_code == 302 and response.headers["Location"] == path
+    return response
+
+
 def _publish_both(client, auth, pair):
     auth.login(pair["researcher"].email)
-    assert client.post(f"/results/{pair['result_id']}/publish").status_code == 302
+    _press_publish(client, f"/results/{pair['result_id']}")
     auth.logout()
     auth.login(pair["enterprise"].email)
-    assert client.post(f"/needs/{pair['need_id']}/publish").status_code == 302
+    _press_publish(client, f"/needs/{pair['need_id']}")
     auth.logout()
 
 
@@ -134,7 +141,8 @@ def test_second_reviewer_with_a_stale_version_is_told_who_decided(app, client, a
 def test_archiving_withdraws_open_matches(app, client, auth, pair):
     _publish_both(client, auth, pair)
     auth.login(pair["researcher"].email)
-    client.post(f"/results/{pair['result_id']}/archive")
+    path = f"/results/{pair['result_id']}"
+    open_page(client, f"{path}/archive").form(action=f"{path}/archive").submit("Archive")
     assert _match(app, result_id=pair["result_id"])["state"] == "withdrawn"
 
 
@@ -150,7 +158,7 @@ def test_no_suggestion_within_one_organisation(app, client, auth, make):
     make.result(Made(researcher.id, researcher.email, company), **RESULT)
     need_id = make.need(enterprise, status="draft", **NEED)
     auth.login(enterprise.email)
-    client.post(f"/needs/{need_id}/publish")
+    _press_publish(client, f"/needs/{need_id}")
     assert _match(app, need_id=need_id) is None
 
 

@@ -11,6 +11,18 @@ from freezegun import freeze_time
 from matchmaker.extensions import db
 from matchmaker.models import EnterpriseNeed, ResearchResult
 from tests.factories import need_form, result_form
+from tests.forms import open_page
+
+
+def publish(client, path: str):
+    """Press "Publish" on the posting's page, as its owner's browser does."""
+    return open_page(client, path).form(action=f"{path}/publish").submit("Publish")
+
+
+def archive(client, path: str):
+    """Follow the posting page's "Archive…" link and press "Archive" on the page that asks."""
+    assert f'href="{path}/archive"' in open_page(client, path).html
+    return open_page(client, f"{path}/archive").form(action=f"{path}/archive").submit("Archive")
 
 
 def _ids(app, model) -> list[int]:
@@ -74,18 +86,18 @@ def test_researcher_edits_publishes_archives_and_republishes(app, client, make, 
     assert row["title"] == "Perovskite coating v2" and row["trl"] == 6
     assert posting_id not in _listed(client, "/results/")
 
-    assert client.post(f"/results/{posting_id}/publish").status_code == 302
+    assert publish(client, f"/results/{posting_id}").status_code == 302
     published = make.get(ResearchResult, posting_id)
     assert published["status"] == "published" and published["published_at"] is not None
     assert posting_id in _listed(app.test_client(), "/results/")
 
-    assert client.post(f"/results/{posting_id}/archive").status_code == 302
+    assert archive(client, f"/results/{posting_id}").status_code == 302
     assert make.get(ResearchResult, posting_id)["status"] == "archived"
     assert posting_id not in _listed(app.test_client(), "/results/")
     assert app.test_client().get(f"/results/{posting_id}").status_code == 404
     assert client.get(f"/results/{posting_id}").status_code == 200  # the owner still sees it
 
-    assert client.post(f"/results/{posting_id}/publish").status_code == 302
+    assert publish(client, f"/results/{posting_id}").status_code == 302
     again = make.get(ResearchResult, posting_id)
     assert again["status"] == "published" and again["published_at"] == published["published_at"]
 
@@ -117,9 +129,9 @@ def test_enterprise_edits_publishes_and_archives_a_need(app, client, make, enter
     assert response.status_code == 302
     row = make.get(EnterpriseNeed, posting_id)
     assert row["budget_max"] is None and row["currency"] == "USD" and row["confidential"] is False
-    client.post(f"/needs/{posting_id}/publish")
+    assert publish(client, f"/needs/{posting_id}").status_code == 302
     assert posting_id in _listed(app.test_client(), "/needs/")
-    client.post(f"/needs/{posting_id}/archive")
+    assert archive(client, f"/needs/{posting_id}").status_code == 302
     assert posting_id not in _listed(app.test_client(), "/needs/")
 
 

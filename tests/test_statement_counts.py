@@ -27,11 +27,17 @@ def _statements(app, call) -> tuple[int, object]:
     return len(seen), response
 
 
+# Numbered copies of one posting, published on purpose: without the confirmation publishing a near copy
+# of the organisation's own live posting is refused (409).
+CONFIRMED = {"confirm_duplicate": True}
+
+
 def _published_pairs(cast: Cast, n: int) -> None:
     for number in range(n):
         for role, path, body in (("researcher", "/results", RESULT), ("enterprise", "/needs", NEED)):
             created = cast[role].post(path, json={**body, "title": f"{body['title']} {number}"})
-            assert cast[role].post(f"{path}/{created.get_json()['id']}/publish").status_code == 200
+            published = cast[role].post(f"{path}/{created.get_json()['id']}/publish", json=CONFIRMED)
+            assert published.status_code == 200
 
 
 def test_reading_a_match_and_the_match_list_take_a_fixed_number_of_statements(app, cast):
@@ -56,7 +62,7 @@ def test_publishing_takes_the_same_statements_however_many_suggestions_it_stores
 
     def publish_need(number: int) -> tuple[int, int]:
         created = enterprise.post("/needs", json={**NEED, "title": f"{NEED['title']} {number}"}).get_json()
-        count, response = _statements(app, lambda: enterprise.post(f"/needs/{created['id']}/publish"))
+        count, response = _statements(app, lambda: enterprise.post(f"/needs/{created['id']}/publish", json=CONFIRMED))
         assert response.status_code == 200
         with app.app_context():
             stored = db.session.scalar(sa.select(sa.func.count()).where(Match.need_id == created["id"]))

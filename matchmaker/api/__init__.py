@@ -28,6 +28,9 @@ ERROR_SCHEMA = {
         "message": {"type": "string", "description": "What went wrong, for a person to read."},
         "field": {"type": "string", "description": "The input field at fault, when there is one."},
         "errors": {"type": "object", "description": "Every field at fault with its messages."},
+        "duplicates": {"type": "array", "items": {"type": "object"},
+                       "description": "On a 409 from publishing: the live postings of the same organisation "
+                                      "it reads like (`id`, `title`, `url` of its page, `similarity` from 0 to 1)."},
     },
 }
 
@@ -60,6 +63,7 @@ def domain_error(error: DomainError):
     if error.field:
         body["field"] = error.field
         body["errors"] = {error.field: [error.message]}
+    body.update(error.extra)
     return jsonify(body), error.status
 
 

@@ -113,17 +113,29 @@ def register(kind: str, path: str, schema_in, schema_out, page_out, tag: str) ->
 
     @bp.post(f"/{path}/<int:posting_id>/publish", endpoint=f"{kind}_publish")
     @signed_in
+    @bp.input(schemas.PublishIn, arg_name="data")
     @bp.output(schema_out)
-    @bp.doc(tags=[tag], summary=f"Publish a {noun}", responses=statuses(403, unsafe=True),
+    @bp.doc(tags=[tag], summary=f"Publish a {noun}", responses=statuses(403, 409, unsafe=True),
             description="Makes it public and computes its suggestions (reviewers see them at once). "
-                        "An archived posting can be published again.")
-    def publish(posting_id: int):
-        return _set_status(posting_id, Status.PUBLISHED)
+                        "An archived posting can be published again. The body is optional. Refused with 422 "
+                        "(`field`: `deadline`) once its deadline has passed, and with 409 (`field`: "
+                        "`confirm_duplicate`, and `duplicates`) when it reads at least 90% like a live "
+                        "posting of the same organisation, unless `confirm_duplicate` is true.")
+    def publish(posting_id: int, data):
+        return _set_status(posting_id, Status.PUBLISHED, confirm_duplicate=data["confirm_duplicate"])
 
-    def _set_status(posting_id: int, status: Status) -> dict:
+    def _set_status(posting_id: int, status: Status, confirm_duplicate: bool = False) -> dict:
         user = require_user()
         posting = postings.get_posting(kind, posting_id, user, for_edit=True)
-        return serialize.posting(postings.set_status(posting, user, status), user)
+        try:
+            changed = postings.set_status(posting, user, status, confirm_duplicate=confirm_duplicate)
+        except postings.LooksLikeDuplicate as error:
+            error.extra = {"duplicates": [
+                {"id": other.id, "title": other.title, "similarity": round(share, 3),
+                 "url": url_for(f"{kind}s.detail", posting_id=other.id)}
+                for other, share in error.duplicates]}
+            raise
+        return serialize.posting(changed, user)
 
 
 register("result", "results", schemas.ResultIn, schemas.ResultOut, schemas.ResultPage, "Research results")

@@ -173,6 +173,12 @@ class NeedPage(PageOut):
     items = af.List(af.Nested(NeedItem), required=True)
 
 
+class PublishIn(Schema):
+    confirm_duplicate = _strict_bool(load_default=False, metadata={
+        "description": "Publish even though it reads at least 90% like a live posting of the same "
+                       "organisation (without it such a publish is refused with 409 naming that posting)."})
+
+
 # ---- queries ------------------------------------------------------------------------------------------
 
 class PageQuery(Schema):

@@ -88,11 +88,43 @@ def _save(bp_name: str, kind: str, form, posting):
     return redirect(url_for(f"{bp_name}.detail", posting_id=posting_after.id))
 
 
-def _change_status(bp_name: str, kind: str, posting_id: int, status: Status, message: str):
-    posting = load_or_abort(kind, posting_id, for_edit=True)
-    postings.set_status(posting, current_user, status)
-    flash(message, "success")
+def _detail(bp_name: str, posting):
     return redirect(url_for(f"{bp_name}.detail", posting_id=posting.id))
+
+
+def _publish(bp_name: str, kind: str, posting_id: int):
+    """GET: the confirmation page (why it cannot, or may not, be published as it is). POST: publish, unless
+    a rule refuses; a near copy of a live posting of the same organisation goes to the confirmation page
+    first, and is published only from there ("Publish anyway")."""
+    posting = load_or_abort(kind, posting_id, for_edit=True)
+    if request.method == "GET":
+        return render_template("postings/confirm_publish.html", posting=posting, bp=bp_name,
+                               expired=postings.is_expired(posting),
+                               duplicates=postings.duplicates_to_confirm(posting))
+    confirmed = request.form.get("confirm_duplicate") == "yes"
+    try:
+        postings.set_status(posting, current_user, Status.PUBLISHED, confirm_duplicate=confirmed)
+    except postings.LooksLikeDuplicate:
+        return redirect(url_for(f"{bp_name}.publish", posting_id=posting.id))
+    except DomainError as error:
+        flash(error.message, "error")
+        return _detail(bp_name, posting)
+    flash(_("Published."), "success")
+    return _detail(bp_name, posting)
+
+
+def _archive(bp_name: str, kind: str, posting_id: int):
+    """GET: what archiving will do to the matches, and the button that does it. POST from that page
+    (`confirm`) archives; any other POST is sent to the page."""
+    posting = load_or_abort(kind, posting_id, for_edit=True)
+    if request.method == "GET":
+        return render_template("postings/confirm_archive.html", posting=posting, bp=bp_name,
+                               effects=postings.archive_effects(posting))
+    if request.form.get("confirm") != "yes":
+        return redirect(url_for(f"{bp_name}.archive", posting_id=posting.id))
+    postings.set_status(posting, current_user, Status.ARCHIVED)
+    flash(_("Archived."), "success")
+    return _detail(bp_name, posting)
 
 
 def _may_see_confidential(kind: str, posting) -> bool:
@@ -142,12 +174,12 @@ def register(bp: Blueprint, kind: str, form_class) -> None:
             return _save(bp.name, kind, form, posting)
         return _form_page(bp.name, kind, form, posting)
 
-    @bp.route("/<int:posting_id>/publish", methods=["POST"])
+    @bp.route("/<int:posting_id>/publish", methods=["GET", "POST"])
     @signed_in
     def publish(posting_id: int):
-        return _change_status(bp.name, kind, posting_id, Status.PUBLISHED, _("Published."))
+        return _publish(bp.name, kind, posting_id)
 
-    @bp.route("/<int:posting_id>/archive", methods=["POST"])
+    @bp.route("/<int:posting_id>/archive", methods=["GET", "POST"])
     @signed_in
     def archive(posting_id: int):
-        return _change_status(bp.name, kind, posting_id, Status.ARCHIVED, _("Archived."))
+        return _archive(bp.name, kind, posting_id)

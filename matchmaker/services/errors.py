@@ -8,10 +8,11 @@ class DomainError(Exception):
 
     status = 400
 
-    def __init__(self, message: str, field: str | None = None):
+    def __init__(self, message: str, field: str | None = None, extra: dict | None = None):
         super().__init__(message)
         self.message = message
         self.field = field
+        self.extra = extra or {}  # more for the API's error body, e.g. the postings a conflict is with
 
 
 class InvalidInput(DomainError):

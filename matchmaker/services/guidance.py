@@ -87,6 +87,38 @@ def possible_duplicates(posting, limit: int = 3) -> list[tuple[object, float]]:
     return found
 
 
+# At this share of a live posting of the same organisation, publishing asks the owner to confirm: two
+# near copies on the market split their matches and look like a mistake to the other side.
+CONFIRM_DUPLICATE_SIMILARITY = 0.9
+
+
+def organisation_duplicates(posting, threshold: float = CONFIRM_DUPLICATE_SIMILARITY) -> list[tuple[object, float]]:
+    """Live postings of the same kind and organisation that read at least `threshold` like this one
+    (the similarity `possible_duplicates` shows: the score over the posting's score against itself),
+    closest first."""
+    import sqlalchemy as sa
+
+    from matchmaker.extensions import db
+    from matchmaker.models.postings import Status
+    from matchmaker.services import index
+
+    model = type(posting)
+    ids = list(db.session.scalars(sa.select(model.id).where(
+        model.organisation_id == posting.organisation_id, model.status == Status.PUBLISHED,
+        model.id != posting.id)))
+    if not ids:
+        return []
+    record = index.record_for(posting)
+    with index.lock():
+        # The index holds live postings only, so an expired need is no duplicate of anything.
+        shares = index.current_engine().similarities(record, posting.KIND, ids)
+    close = {other_id: share for other_id, share in shares.items() if share >= threshold}
+    if not close:
+        return []
+    others = db.session.scalars(sa.select(model).where(model.id.in_(close)))
+    return sorted(((other, close[other.id]) for other in others), key=lambda pair: (-pair[1], pair[0].id))
+
+
 def for_owner(posting) -> dict:
     """What the owner's page shows before publishing: the meter, its hints and look-alikes."""
     return {"completeness": completeness(posting.KIND, posting), "duplicates": possible_duplicates(posting)}

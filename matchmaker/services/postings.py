@@ -4,6 +4,7 @@ archiving and searching. Views call these; these commit."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,9 +14,9 @@ from sqlalchemy.orm import joinedload
 from matchmaker import taxonomy
 from matchmaker.extensions import db
 from matchmaker.models import EnterpriseNeed, Organisation, ResearchResult, Role, User
-from matchmaker.models.base import utcnow
+from matchmaker.models.base import today_hk, utcnow
 from matchmaker.models.postings import Status
-from matchmaker.services.errors import Forbidden, InvalidInput, NotFound
+from matchmaker.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from matchmaker.services.language import detect_languages
 from matchmaker.services.search import fold
 from matchmaker.services.transactions import commit_and_keep
@@ -99,7 +100,13 @@ def check_codes(data: Mapping[str, Any]) -> None:
             raise InvalidInput(_("Choose values from the list."), field=field)
 
 
-def check_rules(data: Mapping[str, Any]) -> None:
+def check_rules(data: Mapping[str, Any], kept_deadline=None) -> None:
+    """The rules a form cannot check alone. `kept_deadline` is the stored deadline, which an edit may
+    keep unchanged even once it has passed (the posting is expired, and cannot be published so)."""
+    deadline = data.get("deadline")
+    if deadline is not None and deadline < today_hk() and deadline != kept_deadline:
+        raise InvalidInput(_("This date has passed. Choose today or a later date, or leave the deadline "
+                             "empty."), field="deadline")
     for field in ("trl", "min_trl"):
         value = data.get(field)
         if value is not None and not 1 <= int(value) <= 9:
@@ -131,7 +138,7 @@ def save_posting(kind: str, user: User, data: Mapping[str, Any], posting=None):
     # Check before a new row joins the session: a refused half-made row would be autoflushed by the
     # next query (the error page's) and fail on its NOT NULL columns.
     check_codes(data)
-    check_rules(data)
+    check_rules(data, getattr(posting, "deadline", None))
     if posting is None:
         posting = model_for(kind)(owner=user, organisation_id=user.organisation_id, status=Status.DRAFT)
         db.session.add(posting)
@@ -144,16 +151,84 @@ def save_posting(kind: str, user: User, data: Mapping[str, Any], posting=None):
     return posting
 
 
-def set_status(posting, user: User, status: Status):
-    """Publish or archive; commits. Publishing needs a title; an archived posting can be republished."""
+class LooksLikeDuplicate(Conflict):
+    """Publishing would put a near copy of a live posting of the same organisation on the market."""
+
+    def __init__(self, message: str, duplicates: list[tuple[Any, float]]):
+        super().__init__(message, field="confirm_duplicate")
+        self.duplicates = duplicates
+
+
+def is_expired(posting) -> bool:
+    deadline = getattr(posting, "deadline", None)
+    return bool(deadline and deadline < today_hk())
+
+
+def duplicates_to_confirm(posting) -> list[tuple[Any, float]]:
+    """The organisation's live postings that publishing `posting` would duplicate, closest first."""
+    from matchmaker.services import guidance
+
+    return guidance.organisation_duplicates(posting)
+
+
+def check_publishable(posting, *, confirm_duplicate: bool = False) -> None:
+    """:raise InvalidInput: the deadline has passed (it would go straight to "Expired").
+    :raise LooksLikeDuplicate: it reads like a live posting of its organisation, and the user has not
+        confirmed that it is a different one."""
+    if is_expired(posting):
+        raise InvalidInput(_("The deadline has passed, so this posting cannot be published. Set a new "
+                             "deadline (today or later) or clear it, then publish."), field="deadline")
+    if confirm_duplicate or posting.status == Status.PUBLISHED:  # already on the market: nothing new
+        return
+    duplicates = duplicates_to_confirm(posting)
+    if duplicates:
+        other, share = duplicates[0]
+        raise LooksLikeDuplicate(_("Not published: this reads %(percent)d%% like “%(title)s”, which your "
+                                   "organisation has already published. Publish it anyway only if it is a "
+                                   "different offer.", percent=round(share * 100), title=other.title),
+                                 duplicates)
+
+
+def set_status(posting, user: User, status: Status, *, confirm_duplicate: bool = False):
+    """Publish or archive; commits. An archived posting can be republished.
+
+    :raise InvalidInput, LooksLikeDuplicate: see `check_publishable`; nothing is changed.
+    """
     if not can_edit(posting, user):
         raise Forbidden(_("Only the owner can change this posting."))
+    if status == Status.PUBLISHED:
+        check_publishable(posting, confirm_duplicate=confirm_duplicate)
     if status == Status.PUBLISHED and posting.published_at is None:
         posting.published_at = utcnow()
     posting.status = status
     commit_and_keep()
     _refresh_matches(posting)
     return posting
+
+
+@dataclass(frozen=True)
+class ArchiveEffects:
+    """What archiving a posting does to its matches, by what its owner can see of them."""
+
+    withdrawn_introductions: int  # introduced, waiting for answers: withdrawn with the suggestions
+    connected: int  # left as they are
+    agreed: int
+    closed: int
+
+
+def archive_effects(posting) -> ArchiveEffects:
+    """Counted under the rule `matching.withdraw_open` applies: open matches are withdrawn, the rest kept."""
+    from matchmaker.models import Match
+    from matchmaker.models.matches import MatchState
+
+    column = Match.result_id if posting.KIND == "result" else Match.need_id
+    counts = dict(db.session.execute(sa.select(Match.state, sa.func.count()).where(column == posting.id)
+                                     .group_by(Match.state)).all())
+    # Open = suggested or introduced; suggestions are the reviewers' business, so only introductions are
+    # counted for the owner.
+    return ArchiveEffects(withdrawn_introductions=counts.get(MatchState.INTRODUCED, 0),
+                          connected=counts.get(MatchState.CONNECTED, 0),
+                          agreed=counts.get(MatchState.AGREED, 0), closed=counts.get(MatchState.CLOSED, 0))
 
 
 def _refresh_matches(posting) -> None:

@@ -17,6 +17,9 @@ from tests.conftest import PASSWORD
 
 # The browser's Accept-Language → the <html lang> the site must answer with.
 LOCALES = {"en-GB": "en", "zh-HK": "zh-Hant-HK", "zh-CN": "zh-Hans-CN"}
+# Each run's researcher is at another university: the runs post the same result, and publishing a near copy
+# of a live posting of one's own organisation stops to ask first.
+UNIVERSITIES = {"en-GB": "HKU", "zh-HK": "CUHK", "zh-CN": "HKUST"}
 
 # What a screen reader needs of a form page: no field announced invalid before anything was submitted,
 # descriptions that exist, and a name for every control a person can reach.
@@ -164,8 +167,8 @@ def record_agreement(page, lang: str) -> None:
 @pytest.mark.parametrize("locale", LOCALES)
 def test_every_role_from_posting_to_agreement(new_page, make_live, dialogs, locale):
     lang, tag = LOCALES[locale], f"[{locale}]"
-    researcher, enterprise = make_live.user("researcher"), make_live.user("enterprise")
-    reviewer = make_live.user("reviewer")
+    researcher = make_live.user("researcher", organisation_id=make_live.university(UNIVERSITIES[locale]))
+    enterprise, reviewer = make_live.user("enterprise"), make_live.user("reviewer")
     researcher_page, enterprise_page, reviewer_page = new_page(locale), new_page(locale), new_page(locale)
 
     sign_in(researcher_page, researcher.email, lang)
