@@ -161,7 +161,7 @@ def record_agreement(page, lang: str) -> None:
     page.check("input[name=outcome][value=agree]")
     page.select_option("select[name=deal_kind]", "licence")
     submit(page, "form[action$='/outcome']")
-    assert page.locator(".badge-agreed").count() == 1
+    assert page.locator(".eyebrow .badge-agreed").count() == 1
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -181,9 +181,9 @@ def test_every_role_from_posting_to_agreement(new_page, make_live, dialogs, loca
     review_in_bulk(reviewer_page, lang, tag)
 
     match_url = answer_interested(researcher_page, lang, tag)
-    assert researcher_page.locator(".badge-introduced").count() == 1
+    assert researcher_page.locator(".eyebrow .badge-introduced").count() == 1
     answer_interested(enterprise_page, lang, tag)
-    assert enterprise_page.locator(".badge-connected").count() == 1
+    assert enterprise_page.locator(".eyebrow .badge-connected").count() == 1
     researcher_page.goto(match_url)
     contacts = researcher_page.locator(".contact").all_inner_texts()
     assert any(enterprise.email in text for text in contacts), contacts
@@ -191,6 +191,6 @@ def test_every_role_from_posting_to_agreement(new_page, make_live, dialogs, loca
     screenshot(researcher_page, lang, "match-agreed")
 
     reviewer_page.goto(match_url)
-    assert reviewer_page.locator(".badge-agreed").count() == 1
+    assert reviewer_page.locator(".eyebrow .badge-agreed").count() == 1
     screenshot(reviewer_page, lang, "match-agreed-reviewer")
     assert not dialogs
