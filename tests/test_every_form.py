@@ -2,10 +2,10 @@
 missed them"): a hand-built POST dict passes even when the rendered form cannot send it.
 
 Two halves, and each checks the other:
-- `FORM_TESTS` maps each form's endpoint to a test that opens the page, fills the rendered form with valid
-  data through tests/forms.py and asserts what it did (the row stored, the state changed). The parametrised
-  `test_the_form_works_when_submitted_as_rendered` runs each one and checks, from the helper's own record,
-  that it really submitted that endpoint.
+- `FORM_TESTS` maps each form's (method, endpoint), posts and the GET filters alike, to a test that opens
+  the page, fills the rendered form with valid data through tests/forms.py and asserts what it did (the row
+  stored, the state changed, the list filtered). The parametrised `test_the_form_works_when_submitted_as_rendered`
+  runs each one and checks, from the helper's own record, that it really submitted that form.
 - `test_every_form_the_site_renders_has_a_test_here` walks every page each role reaches by links, parses
   every `<form>`, and fails naming any form endpoint (and the page it is on) that `FORM_TESTS` lacks, or any
   entry of `FORM_TESTS` whose form no page shows any more.
@@ -158,13 +158,13 @@ def walk_forms(client, entries: list[str]) -> dict[tuple[str, str], str]:
 
 # --- one test per form ---------------------------------------------------------------------------------
 
-FORM_TESTS: dict[str, Callable] = {}
+FORM_TESTS: dict[tuple[str, str], Callable] = {}  # (method, endpoint) → the test that submits that form
 
 
-def covers(endpoint: str):
+def covers(endpoint: str, method: str = "POST"):
     def register(body: Callable) -> Callable:
-        assert endpoint not in FORM_TESTS, endpoint
-        FORM_TESTS[endpoint] = body
+        assert (method, endpoint) not in FORM_TESTS, endpoint
+        FORM_TESTS[(method, endpoint)] = body
         return body
     return register
 
@@ -408,11 +408,47 @@ def _import_confirm(site: Site, client, auth):
     assert site.row(ResearchResult, external_ref="SEA-1")["title"] == "Kelp foam"
 
 
-@pytest.mark.parametrize("endpoint", sorted(FORM_TESTS))
-def test_the_form_works_when_submitted_as_rendered(site, client, auth, submitted_forms, endpoint):
-    FORM_TESTS[endpoint](site, client, auth)
-    assert ("POST", endpoint) in submitted_forms, (
-        f"the test of {endpoint} submitted {submitted_forms}, never that form, through tests/forms.py")
+@covers("results.index", "GET")
+def _search_results(site: Site, client, auth):
+    form = open_page(client, "/").form(action="/results/")
+    page = form.fill(q="graphene").submit("Search").get_data(as_text=True)
+    assert f'href="/results/{site.published_result}"' in page and "Graphene thermal film 1" in page
+
+
+@covers("needs.index", "GET")
+def _filter_needs(site: Site, client, auth):
+    auth.login(site.people["researcher"].email)
+    form = open_page(client, "/needs/").form(action="/needs/")
+    page = form.fill(q="heat spreading").set("sector", "energy").submit().get_data(as_text=True)
+    assert f'href="/needs/{site.published_need}"' in page
+    form = open_page(client, "/needs/").form(action="/needs/")
+    page = form.set("sector", "robotics").submit().get_data(as_text=True)
+    assert f'href="/needs/{site.published_need}"' not in page
+
+
+@covers("review.queue", "GET")
+def _filter_the_queue(site: Site, client, auth):
+    auth.login(site.people["reviewer"].email)
+    form = open_page(client, "/review/").form(action="/review/")
+    page = form.set("state", "introduced").submit().get_data(as_text=True)
+    assert f'href="/matches/{site.introduced}"' in page and f'href="/matches/{site.suggested}"' not in page
+
+
+@covers("dashboard.index", "GET")
+def _filter_the_dashboard(site: Site, client, auth):
+    auth.login(site.people["admin"].email)
+    month = date.today().strftime("%Y-%m")
+    form = open_page(client, "/dashboard/").form(action="/dashboard/")
+    response = form.fill(month_from=month, month_to=month).set("sector", "materials").submit()
+    assert response.status_code == 200 and 'id="filter-error"' not in response.get_data(as_text=True)
+    assert f'value="{month}"' in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("form", sorted(FORM_TESTS), ids=" ".join)
+def test_the_form_works_when_submitted_as_rendered(site, client, auth, submitted_forms, form):
+    FORM_TESTS[form](site, client, auth)
+    assert form in submitted_forms, (
+        f"the test of {' '.join(form)} submitted {submitted_forms}, never that form, through tests/forms.py")
 
 
 def test_every_form_the_site_renders_has_a_test_here(site, client, auth):
@@ -426,9 +462,8 @@ def test_every_form_the_site_renders_has_a_test_here(site, client, auth):
         if role != "anonymous":
             auth.logout()
     untested = {f"{method} {endpoint} (the form on {page}, seen as {role})"
-                for (method, endpoint), (role, page) in found.items()
-                if method == "POST" and endpoint not in FORM_TESTS}
+                for (method, endpoint), (role, page) in found.items() if (method, endpoint) not in FORM_TESTS}
     assert not untested, ("forms without a test that submits them through tests/forms.py; add one to FORM_TESTS "
                           "in tests/test_every_form.py: " + "; ".join(sorted(untested)))
-    unseen = set(FORM_TESTS) - {endpoint for method, endpoint in found if method == "POST"}
+    unseen = set(FORM_TESTS) - set(found)
     assert not unseen, f"FORM_TESTS has tests for forms no page of the walk shows: {sorted(unseen)}"
