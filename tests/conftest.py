@@ -18,6 +18,7 @@ from matchmaker import create_app
 from matchmaker.extensions import db, limiter
 from matchmaker.services.seed import ensure_universities
 from tests.factories import Factories
+from tests.forms import recording
 
 PASSWORD = "correct horse battery"
 _TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -124,6 +125,13 @@ def runner(app):
 @pytest.fixture
 def make(app) -> Factories:
     return Factories(app)
+
+
+@pytest.fixture
+def submitted_forms() -> list[tuple[str, str]]:
+    """(method, endpoint) of each form this test has submitted through tests/forms.py, in order."""
+    with recording() as submitted:
+        yield submitted
 
 
 class AuthActions:

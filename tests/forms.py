@@ -12,16 +12,23 @@ not offer, or pressing a button that is not there fails the test, because no bro
 longer than a field's `maxlength` is cut as a browser cuts typed or pasted text.
 
 Hand-built POST bodies remain for malformed-input tests only.
+
+Every submission is recorded as (method, Flask endpoint) for the `recording()` blocks open at the time
+(the `submitted_forms` fixture is one): tests/test_every_form.py proves with it that each form of the site
+is sent through this helper by a test.
 """
 
 from __future__ import annotations
 
 import io
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
-from werkzeug.datastructures import MultiDict
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.exceptions import HTTPException
+from werkzeug.test import encode_multipart
 
 _TEXT_INPUTS = {"text", "email", "password", "search", "url", "tel", "number", "date", "datetime-local",
                 "month", "week", "time", "color", "range", "hidden", ""}
@@ -91,7 +98,8 @@ class Form:
         return found
 
     def set(self, name: str, value) -> Form:
-        """Type into a text input or textarea, choose a select's option by value, or attach a file."""
+        """Type into a text input or textarea, choose a select's option by value, or attach a file given as
+        `(contents, filename)`, the contents bytes or a binary stream."""
         index, control = self._named(name)[0]
         if control.kind in ("checkbox", "radio"):
             raise AssertionError(f"{name!r} is a {control.kind}: use check() or choose()")
@@ -188,12 +196,57 @@ class Form:
             method = (pressed.attrs.get("formmethod") or method).upper()
         data = self.data(pressed)
         path = _local(action)
+        _record(method, endpoint_of(self.client.application, path, method))
         if method == "GET":
             return self.client.get(path, query_string=data, **kwargs)
-        multipart = "multipart" in (self.attrs.get("enctype") or "")
-        content_type = "multipart/form-data" if multipart else "application/x-www-form-urlencoded"
         # no_csrf: the token is the one the page rendered, not one the test client would add.
-        return self.client.post(path, data=data, content_type=content_type, no_csrf=True, **kwargs)
+        if "multipart" in (self.attrs.get("enctype") or ""):
+            # Encoded in memory: the test client would spool a large body to a temporary file it never
+            # closes (an unraisable ResourceWarning under filterwarnings=error).
+            parts = MultiDict([(name, _file(value)) for name, value in data.items(multi=True)])
+            boundary, body = encode_multipart(parts)
+            return self.client.post(path, data=body, content_type=f"multipart/form-data; boundary={boundary}",
+                                    no_csrf=True, **kwargs)
+        return self.client.post(path, data=data, content_type="application/x-www-form-urlencoded", no_csrf=True,
+                                **kwargs)
+
+
+_recorders: list[list[tuple[str, str]]] = []
+
+
+@contextmanager
+def recording():
+    """Collects (method, endpoint) of every form submitted through the helper inside the block."""
+    submitted: list[tuple[str, str]] = []
+    _recorders.append(submitted)
+    try:
+        yield submitted
+    finally:
+        _recorders.remove(submitted)
+
+
+def _record(method: str, endpoint: str) -> None:
+    for submitted in _recorders:
+        submitted.append((method, endpoint))
+
+
+def endpoint_of(app, url: str, method: str) -> str:
+    """The Flask endpoint a request would reach, so `/results/7/edit` and `/results/8/edit` are one form;
+    a URL no route answers for that method gives its status and path instead (`405 /results/7`)."""
+    try:
+        endpoint, _ = app.url_map.bind("localhost").match(urlsplit(url).path, method=method)
+    except HTTPException as error:
+        return f"{error.code} {urlsplit(url).path}"
+    return endpoint
+
+
+def _file(value):
+    """A file input's `(contents, filename)` as the part a browser sends; other values unchanged."""
+    if not isinstance(value, tuple):
+        return value
+    contents, filename = value
+    stream = io.BytesIO(contents) if isinstance(contents, bytes) else contents
+    return FileStorage(stream, filename=filename, content_type="application/octet-stream")
 
 
 def _local(url: str) -> str:

@@ -11,6 +11,7 @@ import pytest
 from matchmaker.models import EnterpriseNeed, ResearchResult
 from tests.conftest import PASSWORD
 from tests.factories import need_form, result_form
+from tests.forms import submit
 
 ACTORS = ("owner", "other", "cross", "reviewer", "admin", "anonymous")
 KINDS = {"result": ("results", ResearchResult, result_form), "need": ("needs", EnterpriseNeed, need_form)}
@@ -59,6 +60,10 @@ def _poster_roles(kind: str) -> tuple[str, str]:
     return ("researcher", "enterprise") if kind == "result" else ("enterprise", "researcher")
 
 
+def _sign_in(client, email: str):
+    return submit(client, "/login", {"email": email, "password": PASSWORD}, action="/login")
+
+
 def _actor_client(app, make, kind: str, actor: str, owner):
     own_role, cross_role = _poster_roles(kind)
     client = app.test_client()
@@ -71,7 +76,7 @@ def _actor_client(app, make, kind: str, actor: str, owner):
         email = make.user(own_role, organisation_id=other_org).email
     else:
         email = make.user(cross_role if actor == "cross" else actor).email
-    assert client.post("/login", data={"email": email, "password": PASSWORD}).status_code == 302
+    assert _sign_in(client, email).status_code == 302
     return client
 
 
@@ -98,8 +103,8 @@ def test_admin_edit_keeps_the_owner(app, make):
     owner = make.user("researcher")
     posting_id = make.result(owner)
     admin = app.test_client()
-    admin.post("/login", data={"email": make.user("admin").email, "password": PASSWORD})
-    response = admin.post(f"/results/{posting_id}/edit", data=result_form(title="Fixed typo"))
+    _sign_in(admin, make.user("admin").email)
+    response = submit(admin, f"/results/{posting_id}/edit", result_form(title="Fixed typo"), button="Save")
     assert response.status_code == 302
     row = make.get(ResearchResult, posting_id)
     assert row["title"] == "Fixed typo"
@@ -110,8 +115,7 @@ def test_colleague_at_the_same_institution_cannot_edit(app, make):
     owner = make.user("researcher")
     posting_id = make.result(owner, status="draft")
     colleague = app.test_client()
-    colleague.post("/login", data={"email": make.user("researcher", organisation_id=owner.organisation_id)
-                                   .email, "password": PASSWORD})
+    _sign_in(colleague, make.user("researcher", organisation_id=owner.organisation_id).email)
     assert colleague.get(f"/results/{posting_id}").status_code == 404
     assert colleague.post(f"/results/{posting_id}/publish").status_code == 404
     assert make.get(ResearchResult, posting_id)["status"] == "draft"
@@ -121,7 +125,7 @@ def test_colleague_at_the_same_institution_cannot_edit(app, make):
                                                 ("reviewer", 403), ("admin", 403)])
 def test_my_postings_by_role(app, make, role, expected):
     client = app.test_client()
-    client.post("/login", data={"email": make.user(role).email, "password": PASSWORD})
+    _sign_in(client, make.user(role).email)
     assert client.get("/my/postings").status_code == expected
 
 

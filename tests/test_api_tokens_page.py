@@ -9,13 +9,14 @@ import sqlalchemy as sa
 
 from matchmaker.extensions import db
 from matchmaker.models import ApiToken
+from tests.forms import open_page, submit
 from tests.test_api_support import ApiClient
 
 _SHOWN = re.compile(r'value="(mm_[A-Za-z0-9_-]+)"')
 
 
 def _make_token(client, name: str = "import script"):
-    response = client.post("/account/tokens", data={"name": name})
+    response = submit(client, "/account", {"name": name}, action="/account/tokens", button="Make a new token")
     assert response.status_code == 201, response.get_data(as_text=True)
     return response, _SHOWN.search(response.get_data(as_text=True)).group(1)
 
@@ -34,7 +35,8 @@ def test_revoking_from_the_account_page_ends_the_token(app, client, auth, make):
     auth.login(make.user("researcher").email)
     _, token = _make_token(client)
     [token_id] = _token_ids(app)
-    assert client.post(f"/account/tokens/{token_id}/revoke").status_code == 302
+    revoke = open_page(client, "/account").form(action=f"/account/tokens/{token_id}/revoke")
+    assert revoke.submit("Revoke import script").status_code == 302
     assert ApiClient(app, token).get("/me").status_code == 401
 
 
@@ -44,7 +46,8 @@ def test_nobody_revokes_another_users_token(app, client, auth, make):
     token_id = _token_ids(app)[0]
     auth.logout()
     auth.login(make.user("researcher").email)
-    assert client.post(f"/account/tokens/{token_id}/revoke").status_code == 404
+    assert f"/account/tokens/{token_id}/revoke" not in client.get("/account").get_data(as_text=True)
+    assert client.post(f"/account/tokens/{token_id}/revoke").status_code == 404  # forged: no page offers it
     assert ApiClient(app, token).get("/me").status_code == 200
 
 

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from matchmaker.extensions import db
 from matchmaker.models import Organisation, User
 from tests.conftest import PASSWORD
+from tests.forms import open_page, submit
 
 NEW_PASSWORD = "a different passphrase"
 
@@ -30,10 +31,22 @@ def _companies(app) -> list[str]:
 
 
 def _signup(client, **fields):
+    """Fill the sign-up form as a browser does and press its button."""
+    data = {"role": "researcher", "display_name": "Dr Chan", "email": "chan@example.com", "password": PASSWORD}
+    data.update(fields)
+    return submit(client, "/signup", data, button="Create account")
+
+
+def _forged_signup(client, **fields):
+    """A sign-up body no rendered form can send: a role or a university the page does not offer."""
     data = {"role": "researcher", "display_name": "Dr Chan", "email": "chan@example.com",
             "password": PASSWORD, "university_id": "", "company_name": "", "company_region": ""}
     data.update(fields)
     return client.post("/signup", data=data)
+
+
+def _sign_out(client):
+    return open_page(client, "/").form(action="/logout").submit("Sign out")
 
 
 def _session_cookie(client) -> str | None:
@@ -61,7 +74,7 @@ def test_researcher_must_choose_a_university(app, client):
 
 def test_researcher_cannot_claim_a_company_as_university(app, client, make):
     company = make.company("Acme Ltd")
-    response = _signup(client, university_id=str(company))
+    response = _forged_signup(client, university_id=str(company))
     assert response.status_code == 400
     assert _user(app, "chan@example.com") is None
 
@@ -118,7 +131,7 @@ def test_twelve_characters_are_enough(app, client, make):
 
 @pytest.mark.parametrize("role", ["reviewer", "admin"])
 def test_reviewer_and_admin_cannot_be_chosen_at_sign_up(app, client, make, role):
-    response = _signup(client, role=role, university_id=str(make.university()), company_name="X")
+    response = _forged_signup(client, role=role, university_id=str(make.university()), company_name="X")
     assert response.status_code == 400
     assert _user(app, "chan@example.com") is None
 
@@ -132,46 +145,45 @@ def test_stored_password_is_a_kdf_hash(app, client, make):
 
 # --- sign-in and sign-out ----------------------------------------------------------------------------
 
-def test_log_in_and_log_out(client, auth, make):
+def test_log_in_and_log_out(client, make):
     user = make.user("researcher")
     assert client.get("/account").status_code == 302
-    response = auth.login(user.email.upper())
+    response = AuthLogin(client).login(user.email.upper())
     assert response.status_code == 302
     assert client.get("/account").status_code == 200
-    assert auth.logout().status_code == 302
+    assert _sign_out(client).status_code == 302
     response = client.get("/account")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
-def test_wrong_password_is_401_with_a_message(client, auth, make):
+def test_wrong_password_is_401_with_a_message(client, make):
     user = make.user("researcher")
-    response = auth.login(user.email, "not the password")
+    response = AuthLogin(client).login(user.email, "not the password")
     assert response.status_code == 401
     assert "Wrong email or password." in response.get_data(as_text=True)
     assert client.get("/account").status_code == 302
 
 
-def test_unknown_email_gets_the_same_answer(client, auth):
-    response = auth.login("nobody@example.test")
+def test_unknown_email_gets_the_same_answer(client):
+    response = AuthLogin(client).login("nobody@example.test")
     assert response.status_code == 401
     assert "Wrong email or password." in response.get_data(as_text=True)
 
 
-def test_inactive_user_cannot_sign_in(app, client, auth, make):
+def test_inactive_user_cannot_sign_in(app, client, make):
     user = make.user("researcher")
     with app.app_context():
         db.session.get(User, user.id).active = False
         db.session.commit()
-    assert auth.login(user.email).status_code == 401
+    assert AuthLogin(client).login(user.email).status_code == 401
 
 
-def test_session_cookie_changes_at_login(client, auth, make):
+def test_session_cookie_changes_at_login(client, make):
     user = make.user("researcher")
-    client.get("/login")
-    client.post("/language", data={"lang": "zh_Hant_HK"})
+    open_page(client, "/login").form(action="/language").submit("繁體中文")
     before = _session_cookie(client)
     assert before
-    auth.login(user.email)
+    AuthLogin(client).login(user.email)
     after = _session_cookie(client)
     assert after and after != before
 
@@ -182,16 +194,15 @@ def test_nothing_from_the_session_before_login_survives_it(app, make):
 
     user = make.user("researcher")
     browser = app.test_client()
-    page = browser.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    response = browser.post("/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token},
-                            no_csrf=True)
+    page = open_page(browser, "/login")
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.html).group(1)
+    response = page.form(button="Sign in").fill(email=user.email, password=PASSWORD).submit("Sign in")
     assert response.status_code == 302
     from tests.factories import result_form
 
     stale = browser.post("/results/new", data={**result_form(), "csrf_token": token}, no_csrf=True)
     assert stale.status_code == 400
-    assert browser.post("/results/new", data=result_form()).status_code == 302  # a fresh token works
+    assert submit(browser, "/results/new", result_form(), button="Save").status_code == 302  # a fresh token works
 
 
 def test_a_cookie_copied_before_logout_is_refused_after_it(app, client, auth, make):
@@ -207,10 +218,10 @@ def test_a_cookie_copied_before_logout_is_refused_after_it(app, client, auth, ma
 
 def test_remember_me_cookie_dies_with_logout(app, client, make):
     user = make.user("researcher")
-    client.post("/login", data={"email": user.email, "password": PASSWORD, "remember": "y"})
+    AuthLogin(client).login(user.email, remember=True)
     remember = client.get_cookie("remember_token")
     assert remember is not None
-    client.post("/logout")
+    _sign_out(client)
     thief = app.test_client()
     thief.set_cookie("remember_token", remember.value)
     assert thief.get("/account").status_code == 302
@@ -222,8 +233,7 @@ def test_password_change_needs_the_current_password(app, client, auth, make):
     user = make.user("researcher")
     auth.login(user.email)
     before = _user(app, user.email)["hash"]
-    response = client.post("/account/password", data={"current_password": "wrong guess!!",
-                                                      "new_password": NEW_PASSWORD})
+    response = _change_password(client, "wrong guess!!", NEW_PASSWORD)
     assert response.status_code == 400
     assert 'id="current_password-error"' in response.get_data(as_text=True)
     assert _user(app, user.email)["hash"] == before
@@ -232,7 +242,7 @@ def test_password_change_needs_the_current_password(app, client, auth, make):
 def test_password_change_refuses_a_short_new_password(app, client, auth, make):
     user = make.user("researcher")
     auth.login(user.email)
-    response = client.post("/account/password", data={"current_password": PASSWORD, "new_password": "short"})
+    response = _change_password(client, PASSWORD, "short")
     assert response.status_code == 400
     assert 'id="new_password-error"' in response.get_data(as_text=True)
 
@@ -245,8 +255,7 @@ def test_password_change_rotates_the_session(app, client, auth, make):
     stolen = _session_cookie(client)
     token_before = _user(app, user.email)["token"]
 
-    response = client.post("/account/password", data={"current_password": PASSWORD,
-                                                      "new_password": NEW_PASSWORD})
+    response = _change_password(client, PASSWORD, NEW_PASSWORD)
     assert response.status_code == 302
     assert client.get("/account").status_code == 200  # the changing browser stays signed in
     assert _user(app, user.email)["token"] != token_before
@@ -255,17 +264,25 @@ def test_password_change_rotates_the_session(app, client, auth, make):
     replay.set_cookie("session", stolen)
     assert replay.get("/account").status_code == 302
 
-    client.post("/logout")
+    _sign_out(client)
     assert AuthLogin(client).login(user.email).status_code == 401
     assert AuthLogin(client).login(user.email, NEW_PASSWORD).status_code == 302
 
 
+def _change_password(client, current: str, new: str):
+    return submit(client, "/account", {"current_password": current, "new_password": new},
+                  action="/account/password", button="Change password")
+
+
 class AuthLogin:
+    """Sign in through the page's form, as a browser does (`login_page` carries a `?next=`)."""
+
     def __init__(self, client):
         self.client = client
 
-    def login(self, email, password=PASSWORD):
-        return self.client.post("/login", data={"email": email, "password": password})
+    def login(self, email, password=PASSWORD, *, remember: bool = False, login_page: str = "/login"):
+        fields = {"email": email, "password": password, "remember": remember}
+        return submit(self.client, login_page, fields, action="/login")
 
 
 # --- redirects after sign-in ---------------------------------------------------------------------------
@@ -275,7 +292,7 @@ class AuthLogin:
                                     "/%5Cevil.example"])
 def test_next_stays_on_site(client, make, target):
     user = make.user("researcher")
-    response = client.post(f"/login?next={target}", data={"email": user.email, "password": PASSWORD})
+    response = AuthLogin(client).login(user.email, login_page=f"/login?next={target}")
     assert response.status_code == 302
     location = response.headers["Location"]
     assert "evil" not in location and location.startswith("/")
@@ -283,13 +300,14 @@ def test_next_stays_on_site(client, make, target):
 
 def test_next_on_site_is_followed(client, make):
     user = make.user("researcher")
-    response = client.post("/login?next=/results/", data={"email": user.email, "password": PASSWORD})
+    response = AuthLogin(client).login(user.email, login_page="/login?next=/results/")
     assert response.headers["Location"] == "/results/"
 
 
 def test_next_from_the_form_field_is_followed(client, make):
     user = make.user("researcher")
-    response = client.post("/login", data={"email": user.email, "password": PASSWORD, "next": "/needs/"})
+    form = open_page(client, "/login").form(button="Sign in")
+    response = form.fill(email=user.email, password=PASSWORD, next="/needs/").submit("Sign in")
     assert response.headers["Location"] == "/needs/"
 
 
@@ -305,7 +323,7 @@ def test_language_switch_stays_on_site(client, target):
 
 
 def test_language_switch_returns_to_the_page(client):
-    response = client.post("/language", data={"lang": "zh_Hans_CN", "next": "/results/?q=x"})
+    response = open_page(client, "/results/?q=x").form(action="/language").submit("简体中文")
     assert response.headers["Location"] == "/results/?q=x"
 
 
@@ -313,13 +331,12 @@ def test_password_change_needs_a_fresh_sign_in(app, make):
     """A session restored from the remember-me cookie alone is not fresh enough to change the password."""
     user = make.user("researcher")
     browser = app.test_client()
-    browser.post("/login", data={"email": user.email, "password": PASSWORD, "remember": "y"})
+    AuthLogin(browser).login(user.email, remember=True)
     remember = browser.get_cookie("remember_token")
     restored = app.test_client()
     restored.set_cookie("remember_token", remember.value)
     assert restored.get("/account").status_code == 200  # remembered: signed in
-    response = restored.post("/account/password", data={"current_password": PASSWORD,
-                                                        "new_password": NEW_PASSWORD})
+    response = _change_password(restored, PASSWORD, NEW_PASSWORD)
     assert response.status_code == 302 and response.headers["Location"].startswith("/login")
     assert AuthLogin(app.test_client()).login(user.email).status_code == 302  # password unchanged
 

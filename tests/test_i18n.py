@@ -22,6 +22,7 @@ from babel.support import Translations
 from flask_babel import get_domain
 
 from matchmaker import create_app
+from tests.forms import open_page, submit
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOGUES = ROOT / "matchmaker" / "translations"
@@ -156,10 +157,10 @@ def test_query_choice_is_kept_for_the_rest_of_the_visit(client):
 
 
 def test_switcher_keeps_the_choice_for_later_pages(client):
-    response = client.post("/language", data={"lang": "zh_Hans_CN", "next": "/results/?q=battery"})
+    response = open_page(client, "/results/?q=battery").form(action="/language").submit("简体中文")
     assert response.status_code == 302 and response.headers["Location"].endswith("/results/?q=battery")
     _assert_speaks(client.get("/needs/", headers={"Accept-Language": "zh-HK"}), "zh-Hans-CN")
-    client.post("/language", data={"lang": "en"})
+    open_page(client, "/needs/").form(action="/language").submit("English")
     _assert_speaks(client.get("/", headers={"Accept-Language": "zh-HK"}), "en")
 
 
@@ -177,7 +178,7 @@ def test_switcher_ignores_an_unknown_language(client):
 def test_signed_in_users_saved_language_wins(client, auth, make):
     user = make.user("researcher")
     auth.login(user.email)
-    client.post("/language", data={"lang": "zh_Hant_HK"})
+    open_page(client, "/").form(action="/language").submit("繁體中文")
     auth.logout()
     auth.login(user.email)  # a fresh session: only the account remembers the choice
     _assert_speaks(client.get("/?lang=zh-CN", headers={"Accept-Language": "zh-CN"}), "zh-Hant-HK")
@@ -196,6 +197,6 @@ def test_pagination_speaks_the_readers_language(client, make):
 
 
 def test_built_in_field_errors_use_the_readers_script(client):
-    html = client.post("/signup?lang=zh-HK", data={"email": "not-an-address"}).get_data(as_text=True)
+    html = submit(client, "/signup?lang=zh-HK", {"email": "not-an-address"}, action="/signup").get_data(as_text=True)
     errors = " ".join(re.findall(r'class="error"[^>]*>([^<]*)<', html))
     assert errors and "欄位" in errors and "字段" not in errors

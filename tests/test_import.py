@@ -15,6 +15,7 @@ from openpyxl import Workbook, load_workbook
 from matchmaker.extensions import db
 from matchmaker.models import ImportJob, Match, ResearchResult
 from matchmaker.services import imports
+from tests.forms import open_page
 
 RESULT_HEADER = ["external_ref", "title", "summary", "keywords", "sector", "trl", "cooperation_modes"]
 
@@ -87,8 +88,31 @@ def upload(
     organisation=None,
     encoding: str = "auto",
     lang: str = "",
+):
+    """Fill the import page's form as a browser does: choose the kind (and, for an admin, the
+    organisation), attach the file and press the button."""
+    form = open_page(client, f"/transfer/import{'?lang=' + lang if lang else ''}").form(action="/transfer/import")
+    form.choose("kind", kind).set("encoding", encoding).set("file", (data, filename))
+    if organisation is not None:
+        form.set("organisation", str(organisation))
+    return form.submit()
+
+
+def confirm(client, job_url: str):
+    """Press "Import now" on the job page."""
+    return open_page(client, job_url).form(action=job_url + "/confirm").submit()
+
+
+def forged_upload(
+    client,
+    data: bytes,
+    filename: str = "results.csv",
+    kind: str = "result",
+    organisation=None,
+    encoding: str = "auto",
     csrf: bool = True,
 ):
+    """An upload no rendered form sends: no CSRF token, a field the page lacks, or a page refused."""
     fields = {"kind": kind, "encoding": encoding}
     if organisation is not None:
         fields["organisation"] = str(organisation)
@@ -96,7 +120,7 @@ def upload(
         fields["csrf_token"] = client.csrf_token()
     body, content_type = multipart(fields, data, filename)
     return client.post(
-        f"/transfer/import{'?lang=' + lang if lang else ''}",
+        "/transfer/import",
         data=body,
         content_type=content_type,
         no_csrf=True,
@@ -117,7 +141,7 @@ def import_file(client, data: bytes, filename: str = "results.csv", **kwargs) ->
     response = upload(client, data, filename, **kwargs)
     assert response.status_code == 302, problems(response)
     job_url = response.headers["Location"]
-    assert client.post(job_url + "/confirm").status_code == 302
+    assert confirm(client, job_url).status_code == 302
     return wait_done(client, job_url)
 
 
@@ -340,7 +364,7 @@ def test_nothing_is_half_imported_when_the_database_changed_after_the_dry_run(ap
 
         db.session.get(User, researcher.id).active = False
         db.session.commit()
-    response = signed_in.post(job_url + "/confirm")
+    response = confirm(signed_in, job_url)
     assert response.status_code == 409 and ("2", "owner_email") in {(r, c) for r, c, _m in problems(response)}
     assert results_of(app, hku) == {}
 
@@ -386,7 +410,7 @@ def test_ten_thousand_rows_import_in_one_commit(app, signed_in, hku):
 
 
 def test_upload_and_confirm_refuse_a_missing_csrf_token(app, signed_in, hku):
-    assert upload(signed_in, csv_bytes([result_row("R-1")]), csrf=False).status_code == 400
+    assert forged_upload(signed_in, csv_bytes([result_row("R-1")]), csrf=False).status_code == 400
     assert job_count(app) == 0
     job_url = upload(signed_in, csv_bytes([result_row("R-1")])).headers["Location"]
     assert signed_in.post(job_url + "/confirm", no_csrf=True).status_code == 400
@@ -416,7 +440,7 @@ def test_import_routes_by_role(client, auth, make, route, actor, expected):
 def test_a_reviewer_of_no_organisation_cannot_import(client, auth, make):
     auth.login(make.user("reviewer").email)
     assert client.get("/transfer/import").status_code == 403
-    assert upload(client, csv_bytes([result_row("R-1")])).status_code == 403
+    assert forged_upload(client, csv_bytes([result_row("R-1")])).status_code == 403
 
 
 def test_an_import_belongs_to_its_reviewer(app, client, auth, make, hku):
@@ -439,14 +463,18 @@ def test_an_import_belongs_to_its_reviewer(app, client, auth, make, hku):
 
 def test_a_reviewer_imports_into_their_own_organisation_only(app, signed_in, hku, make):
     cuhk = make.university("CUHK")
-    import_file(signed_in, csv_bytes([result_row("R-1")]), organisation=cuhk)
+    response = forged_upload(signed_in, csv_bytes([result_row("R-1")]), organisation=cuhk)  # the page has no such field
+    assert response.status_code == 302
+    confirm(signed_in, response.headers["Location"])
+    wait_done(signed_in, response.headers["Location"])
     assert list(results_of(app, hku)) == ["R-1"] and results_of(app, cuhk) == {}
 
 
 def test_an_admin_chooses_the_organisation(app, client, auth, make):
     cuhk = make.university("CUHK")
     auth.login(make.user("admin").email)
-    assert upload(client, csv_bytes([result_row("R-1")])).status_code == 400  # no organisation chosen
+    # no organisation: a browser always sends the chosen option of the select, so only a forged post can
+    assert forged_upload(client, csv_bytes([result_row("R-1")])).status_code == 400
     import_file(client, csv_bytes([result_row("R-1")]), organisation=cuhk)
     assert list(results_of(app, cuhk)) == ["R-1"]
 
@@ -460,7 +488,7 @@ def test_two_waiting_imports_of_the_same_reference_never_duplicate(app, client, 
         auth.logout()
     for reviewer in (first, second):
         auth.login(reviewer.email)
-        assert client.post(jobs[reviewer.id] + "/confirm").status_code == 302
+        assert confirm(client, jobs[reviewer.id]).status_code == 302
         wait_done(client, jobs[reviewer.id])
         auth.logout()
     stored = results_of(app, hku)

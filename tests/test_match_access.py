@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from matchmaker.extensions import db
 from matchmaker.models import EnterpriseNeed, Match, ResearchResult, User
 from matchmaker.services import matching, pipeline
+from tests.forms import submit
 from tests.test_pipeline import NEED, RESULT
 
 ROLES = ("result_owner", "need_owner", "other_researcher", "other_enterprise", "reviewer", "admin", "anonymous")
@@ -112,10 +113,10 @@ def test_a_confidential_need_is_revealed_to_the_researcher_only_once_connected(a
     auth.login(researcher.email)
     for path in (f"/matches/{match_id}", f"/needs/{need_id}"):
         assert "SECRET-PLAN" not in client.get(path).get_data(as_text=True)
-    client.post(f"/matches/{match_id}/response", data={"answer": "interested"})
+    submit(client, f"/matches/{match_id}", {"answer": "interested"}, button="Send answer")
     auth.logout()
     auth.login(enterprise.email)
-    client.post(f"/matches/{match_id}/response", data={"answer": "interested"})
+    submit(client, f"/matches/{match_id}", {"answer": "interested"}, button="Send answer")
     auth.logout()
     auth.login(researcher.email)
     for path in (f"/matches/{match_id}", f"/needs/{need_id}"):

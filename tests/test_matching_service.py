@@ -13,7 +13,13 @@ from matchmaker.models import Match, MatchEvent
 from matchmaker.services import pipeline
 from matchmaker.services.errors import Conflict
 from tests.conftest import USING_POSTGRES, AuthActions, CSRFClient
+from tests.forms import open_page
 from tests.test_pipeline import NEED, RESULT
+
+
+def _publish(client, posting_path: str):
+    """Press Publish on the posting's page."""
+    assert open_page(client, posting_path).form(action=f"{posting_path}/publish").submit().status_code == 302
 
 
 def _suggested_pairs(app) -> set[tuple[int, int]]:
@@ -33,14 +39,15 @@ def test_two_processes_sharing_a_database_see_each_others_postings(app, make, tm
     other.test_client_class = CSRFClient
     first, second = AuthActions(app.test_client()), AuthActions(other.test_client())
     second.login(enterprise.email)
-    second.client.post(f"/needs/{need_id}/publish")  # worker B indexes the need before the result exists
+    _publish(second.client, f"/needs/{need_id}")  # worker B indexes the need before the result exists
     first.login(researcher.email)
-    first.client.post(f"/results/{result_id}/publish")  # worker A publishes the result
+    _publish(first.client, f"/results/{result_id}")  # worker A publishes the result
     assert (result_id, need_id) in _suggested_pairs(app)
     with other.app_context():
         db.session.execute(sa.delete(MatchEvent))
         db.session.execute(sa.delete(Match))
         db.session.commit()
+    # No page offers Publish on a published need: a hand-built post makes B match it again.
     second.client.post(f"/needs/{need_id}/publish")  # B must find the result published through A
     assert (result_id, need_id) in _suggested_pairs(app)
     with other.app_context():
@@ -58,7 +65,7 @@ def test_a_corrupt_index_file_is_rebuilt_on_next_use(app, runner, make, client):
     app.extensions.pop("matchmaker_index", None)  # as a freshly started worker
     auth = AuthActions(client)
     auth.login(enterprise.email)
-    client.post(f"/needs/{need_id}/publish")
+    _publish(client, f"/needs/{need_id}")
     assert (result_id, need_id) in _suggested_pairs(app)
     from matchmaker.matching import MatchingEngine
 

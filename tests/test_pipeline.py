@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from matchmaker.extensions import db
 from matchmaker.models import Match, MatchEvent, Notification, OutboxMail
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, AuthActions
 from tests.factories import Made
 from tests.forms import open_page, submit
 
@@ -40,6 +40,18 @@ def _press_publish(client, path: str):
     response = open_page(client, path).form(action=f"{path}/publish").submit()
     assert response.status_code == 302 and response.headers["Location"] == path
     return response
+
+
+def _decide(client, match_id: int, **fields):
+    return submit(client, f"/matches/{match_id}", fields, button="Save decision")
+
+
+def _answer(client, match_id: int, **fields):
+    return submit(client, f"/matches/{match_id}", fields, button="Send answer")
+
+
+def _outcome(client, match_id: int, **fields):
+    return submit(client, f"/matches/{match_id}", fields, button="Record the outcome")
 
 
 def _publish_both(client, auth, pair):
@@ -82,8 +94,7 @@ def test_full_pipeline_to_agreement(app, client, auth, pair):
     auth.login(pair["reviewer"].email)
     page = client.get(f"/matches/{match['id']}").get_data(as_text=True)
     assert "<mark>" in page and "graphene" in page.lower()
-    response = client.post(f"/matches/{match['id']}/decision",
-                           data={"decision": "approve", "version": match["version"], "note": "good fit"})
+    response = _decide(client, match["id"], decision="approve", note="good fit")
     assert response.status_code == 302
     auth.logout()
 
@@ -91,15 +102,15 @@ def test_full_pipeline_to_agreement(app, client, auth, pair):
     assert "Heat spreading film" in client.get("/my/matches").get_data(as_text=True)
     page = client.get(f"/matches/{match['id']}").get_data(as_text=True)
     assert pair["enterprise"].email not in page  # contacts only once connected
-    client.post(f"/matches/{match['id']}/response", data={"answer": "interested", "message": "Keen"})
+    _answer(client, match["id"], answer="interested", message="Keen")
     auth.logout()
 
     auth.login(pair["enterprise"].email)
-    client.post(f"/matches/{match['id']}/response", data={"answer": "interested", "message": "Yes"})
+    _answer(client, match["id"], answer="interested", message="Yes")
     page = client.get(f"/matches/{match['id']}").get_data(as_text=True)
     assert pair["researcher"].email in page  # the other side's contact, shown once connected
     assert _match(app, id=match["id"])["state"] == "connected"
-    response = client.post(f"/matches/{match['id']}/outcome", data={"outcome": "agree", "deal_kind": "licence"})
+    response = _outcome(client, match["id"], outcome="agree", deal_kind="licence")
     assert response.status_code == 302
     auth.logout()
 
@@ -116,23 +127,22 @@ def test_reject_needs_a_reason_and_keeps_the_match(app, client, auth, pair):
     _publish_both(client, auth, pair)
     match = _match(app, result_id=pair["result_id"])
     auth.login(pair["reviewer"].email)
-    response = client.post(f"/matches/{match['id']}/decision", data={"decision": "reject", "version": match["version"]})
+    response = _decide(client, match["id"], decision="reject")
     assert response.status_code == 400 and "Choose a reason" in response.get_data(as_text=True)
     assert _match(app, id=match["id"])["state"] == "suggested"
-    client.post(f"/matches/{match['id']}/decision",
-                data={"decision": "reject", "reason": "off_topic", "version": match["version"]})
+    _decide(client, match["id"], decision="reject", reason="off_topic")
     assert _match(app, id=match["id"])["state"] == "rejected"
 
 
 def test_second_reviewer_with_a_stale_version_is_told_who_decided(app, client, auth, pair):
     _publish_both(client, auth, pair)
     match = _match(app, result_id=pair["result_id"])
+    other = app.test_client()  # the second reviewer opens the match while it is still a suggestion
+    AuthActions(other).login(pair["other_reviewer"].email)
+    stale_form = open_page(other, f"/matches/{match['id']}").form(button="Save decision")
     auth.login(pair["reviewer"].email)
-    client.post(f"/matches/{match['id']}/decision", data={"decision": "approve", "version": match["version"]})
-    auth.logout()
-    auth.login(pair["other_reviewer"].email)
-    response = client.post(f"/matches/{match['id']}/decision",
-                           data={"decision": "reject", "reason": "duplicate", "version": match["version"]})
+    _decide(client, match["id"], decision="approve")
+    response = stale_form.choose("decision", "reject").set("reason", "duplicate").submit("Save decision")
     assert response.status_code == 409
     assert "reviewer user" in response.get_data(as_text=True)
     assert _match(app, id=match["id"])["state"] == "introduced"
@@ -200,7 +210,7 @@ def test_bulk_reports_a_stale_suggestion_as_skipped_and_decides_the_rest(app, cl
     form = open_page(client, "/review/").form("/review/bulk")
     form.check("match_id", str(stale["id"])).check("match_id", str(fresh["id"]))
     other = app.test_client()  # a second reviewer decides one of them while the first one's page is open
-    other.post("/login", data={"email": pair["other_reviewer"].email, "password": PASSWORD})
+    submit(other, "/login", {"email": pair["other_reviewer"].email, "password": PASSWORD}, action="/login")
     submit(other, f"/matches/{stale['id']}", {"decision": "approve"}, button="Save decision")
     response = form.submit("Introduce selected")
     page = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -223,7 +233,7 @@ def _introduced(app, client, auth, pair) -> int:
     _publish_both(client, auth, pair)
     match = _match(app, result_id=pair["result_id"])
     auth.login(pair["reviewer"].email)
-    client.post(f"/matches/{match['id']}/decision", data={"decision": "approve", "version": match["version"]})
+    _decide(client, match["id"], decision="approve")
     auth.logout()
     return match["id"]
 
@@ -231,10 +241,11 @@ def _introduced(app, client, auth, pair) -> int:
 def test_a_decline_closes_the_match_and_tells_the_other_side(app, client, auth, pair):
     match_id = _introduced(app, client, auth, pair)
     auth.login(pair["enterprise"].email)
-    response = client.post(f"/matches/{match_id}/response", data={"answer": "declined", "message": "Too early"})
+    second_tab = open_page(client, f"/matches/{match_id}").form(button="Send answer")
+    response = _answer(client, match_id, answer="declined", message="Too early")
     assert response.status_code == 302
     assert _match(app, id=match_id)["state"] == "closed"
-    assert client.post(f"/matches/{match_id}/response", data={"answer": "interested"}).status_code == 409
+    assert second_tab.choose("answer", "interested").submit("Send answer").status_code == 409
     auth.logout()
     auth.login(pair["researcher"].email)
     assert "declined" in client.get("/notifications").get_data(as_text=True)
@@ -244,12 +255,12 @@ def test_a_connected_match_closes_only_with_a_reason(app, client, auth, pair):
     match_id = _introduced(app, client, auth, pair)
     for who in ("researcher", "enterprise"):
         auth.login(pair[who].email)
-        client.post(f"/matches/{match_id}/response", data={"answer": "interested"})
+        _answer(client, match_id, answer="interested")
         auth.logout()
     auth.login(pair["reviewer"].email)
-    response = client.post(f"/matches/{match_id}/outcome", data={"outcome": "close", "note": ""})
+    response = _outcome(client, match_id, outcome="close", note="")
     assert response.status_code == 400 and _match(app, id=match_id)["state"] == "connected"
-    response = client.post(f"/matches/{match_id}/outcome", data={"outcome": "close", "note": "Budget cut"})
+    response = _outcome(client, match_id, outcome="close", note="Budget cut")
     assert response.status_code == 302 and _match(app, id=match_id)["state"] == "closed"
     page = client.get(f"/matches/{match_id}").get_data(as_text=True)
     assert "Budget cut" in page

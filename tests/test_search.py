@@ -7,6 +7,7 @@ import re
 import pytest
 
 from tests.conftest import PASSWORD
+from tests.forms import submit
 
 
 def _listed(client, path: str) -> list[int]:
@@ -92,7 +93,7 @@ def test_search_text_follows_an_edit(app, client, make, auth, researcher):
     auth.login(researcher.email)
     from tests.factories import result_form
 
-    client.post(f"/results/{posting_id}/edit", data=result_form(title="Quantum dot display"))
+    submit(client, f"/results/{posting_id}/edit", result_form(title="Quantum dot display"), button="Save")
     assert _results(app.test_client(), "q=quantum") == [posting_id]
     assert _results(app.test_client(), "q=old") == []
 

@@ -8,6 +8,12 @@ from datetime import UTC, datetime, timedelta
 from freezegun import freeze_time
 
 from tests.conftest import PASSWORD
+from tests.forms import submit
+
+
+def _change_password(client, current: str, new: str):
+    return submit(client, "/account", {"current_password": current, "new_password": new},
+                  action="/account/password")
 
 
 def test_a_session_older_than_its_lifetime_is_refused(app, client, auth, make):
@@ -25,12 +31,11 @@ def test_a_session_older_than_its_lifetime_is_refused(app, client, auth, make):
 
 def test_a_remembered_but_not_fresh_session_must_sign_in_again_to_change_the_password(app, client, make):
     user = make.user("researcher")
-    client.post("/login", data={"email": user.email, "password": PASSWORD, "remember": "y"})
+    submit(client, "/login", {"email": user.email, "password": PASSWORD, "remember": True}, action="/login")
     assert client.get_cookie("remember_token") is not None
     client.delete_cookie("session")  # the browser was closed: only the remember-me cookie is left
     assert client.get("/account").status_code == 200  # remembered…
-    response = client.post("/account/password", data={"current_password": PASSWORD,
-                                                      "new_password": "another long password"})
+    response = _change_password(client, PASSWORD, "another long password")
     assert response.status_code == 302 and "/login" in response.headers["Location"]  # …but not fresh
 
 
@@ -47,7 +52,7 @@ def test_logs_hold_no_password_session_or_csrf_token(app, client, auth, make, ca
     token = client.csrf_token()
     session_cookie = client.get_cookie("session").value
     assert client.get("/boom").status_code == 500
-    client.post("/account/password", data={"current_password": "wrong-" + PASSWORD, "new_password": "x" * 12})
+    assert _change_password(client, "wrong-" + PASSWORD, "x" * 12).status_code == 400
     assert "forced failure" in caplog.text  # the error was logged…
     for secret in (PASSWORD, session_cookie, token):
         assert secret not in caplog.text  # …without what would let someone in
@@ -59,7 +64,7 @@ def test_a_password_change_revokes_api_tokens(client, auth, make):
     bearer = {"Authorization": f"Bearer {token}"}
     assert client.get("/api/v1/me", headers=bearer).status_code == 200
     auth.login(user.email)
-    client.post("/account/password", data={"current_password": PASSWORD, "new_password": "a brand new passphrase"})
+    assert _change_password(client, PASSWORD, "a brand new passphrase").status_code == 302
     assert client.get("/api/v1/me", headers=bearer).status_code == 401
 
 
