@@ -473,8 +473,14 @@ def test_a_reviewer_imports_into_their_own_organisation_only(app, signed_in, hku
 def test_an_admin_chooses_the_organisation(app, client, auth, make):
     cuhk = make.university("CUHK")
     auth.login(make.user("admin").email)
-    # no organisation: a browser always sends the chosen option of the select, so only a forged post can
-    assert forged_upload(client, csv_bytes([result_row("R-1")])).status_code == 400
+    page = open_page(client, "/transfer/import")
+    [(_, select)] = page.form(action="/transfer/import")._named("organisation")
+    assert select.options[0][:2] == ("", "Choose…") and "required" in select.attrs
+    # Left at "Choose…", the rows are filed under no one: the page says so and imports nothing.
+    refused = upload(client, csv_bytes([result_row("R-1")]))
+    assert refused.status_code == 400 and "Choose the organisation to import into." in refused.get_data(as_text=True)
+    refused = upload(client, csv_bytes([result_row("R-1")]), lang="zh-HK")
+    assert "請選擇要匯入資料的機構。" in refused.get_data(as_text=True) and results_of(app, cuhk) == {}
     import_file(client, csv_bytes([result_row("R-1")]), organisation=cuhk)
     assert list(results_of(app, cuhk)) == ["R-1"]
 

@@ -32,7 +32,7 @@ LISTS = {"results": "result", "needs": "need"}
 def upload():
     """Upload a file: its dry run lists every problem (422) or keeps it waiting for confirmation."""
     form = ImportForm(import_jobs.organisations_for(current_user))
-    if not form.organisation.choices:
+    if len(form.organisation.choices) == 1:  # only "Choose…"
         abort(403)  # a reviewer attached to no organisation has nothing to import into (no link shows)
     if not current_user.is_admin:
         del form.organisation  # a reviewer imports into their own organisation, never another
