@@ -283,3 +283,30 @@ def test_with_a_mail_server_mail_is_sent_not_printed(app, client, auth, pair, sm
     received = {message["To"]: message for message in smtp_server.received}
     assert received[pair["researcher"].email]["Subject"] == f"Introduced: {THE_PAIR}"
     assert f"http://127.0.0.1:5000/matches/{match_id}" in received[pair["researcher"].email].get_content()
+
+
+def test_the_migration_tells_printed_mail_from_sent_mail(tmp_path):
+    """Before the status column, a mail only printed on the console was stamped `sent_at` like a sent one;
+    what left the outbox with no SMTP attempt was printed, and becomes "logged"."""
+    from tests.test_migrations import flask_db
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    flask_db(url, tmp_path, "upgrade", "a14a0b1c2d3e")
+    engine = sa.create_engine(url)
+    rows = [("printed", "2026-01-02", 0), ("delivered", "2026-01-02", 1), ("waiting", None, 2),
+            ("given-up", None, OutboxMail.MAX_ATTEMPTS)]
+    with engine.begin() as connection:
+        for subject, sent_at, attempts in rows:
+            connection.execute(sa.text(
+                "INSERT INTO outbox_mail (to_email, subject, body, created_at, sent_at, attempts, last_error)"
+                " VALUES ('a@example.test', :subject, '', '2026-01-01', :sent_at, :attempts, '')"),
+                {"subject": subject, "sent_at": sent_at, "attempts": attempts})
+    engine.dispose()
+    flask_db(url, tmp_path, "upgrade")
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        after = {row.subject: (row.status, row.sent_at is not None) for row in connection.execute(
+            sa.text("SELECT subject, status, sent_at FROM outbox_mail"))}
+    engine.dispose()
+    assert after == {"printed": ("logged", False), "delivered": ("sent", True), "waiting": ("queued", False),
+                     "given-up": ("failed", False)}

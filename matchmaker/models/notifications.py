@@ -32,31 +32,34 @@ class Notification(db.Model):
 class OutboxMail(db.Model):
     """Mail waiting to be delivered; written in the transaction that caused it, drained after commit.
 
-    Without a status column the state reads from two: `sent_at` is when the mail left the outbox, and
-    `attempts` counts tries by SMTP. A mail that left with no SMTP try was only printed on the console
-    (no MAIL_SERVER, as in development): it is "logged", and nobody received it.
+    `status` says what became of it: queued (waiting, or retrying after an SMTP error), sent (accepted by the
+    SMTP server, at `sent_at`), logged (only printed on the console, as in development without MAIL_SERVER:
+    nobody received it), failed (gave up after MAX_ATTEMPTS tries).
     """
 
     __tablename__ = "outbox_mail"
     MAX_ATTEMPTS = 5
+    QUEUED, SENT, LOGGED, FAILED = "queued", "sent", "logged", "failed"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     to_email: Mapped[str] = mapped_column(sa.String(254))
     subject: Mapped[str] = mapped_column(sa.String(200))
     body: Mapped[str] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    status: Mapped[str] = mapped_column(sa.String(10), default=QUEUED, server_default=QUEUED, index=True)
     sent_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True), index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str] = mapped_column(sa.Text, default="")
 
-    @property
-    def status(self) -> str:
-        """queued, failed (no more retries), sent (accepted by the SMTP server) or logged (printed only)."""
-        if self.sent_at is None:
-            return "failed" if (self.attempts or 0) >= self.MAX_ATTEMPTS else "queued"
-        return "sent" if self.attempts else "logged"
-
     def mark_logged(self) -> None:
-        """Printed on the console: out of the queue, but not sent (an earlier SMTP failure stays in
-        last_error)."""
-        self.sent_at, self.attempts = utcnow(), 0
+        """Printed on the console: out of the queue, but not sent (an earlier SMTP error stays in last_error)."""
+        self.status = self.LOGGED
+
+    def mark_sent(self) -> None:
+        self.status, self.sent_at = self.SENT, utcnow()
+
+    def mark_attempt_failed(self, error: str) -> None:
+        """Stays queued for a retry, until MAX_ATTEMPTS tries have failed."""
+        self.last_error = error[:500]
+        if self.attempts >= self.MAX_ATTEMPTS:
+            self.status = self.FAILED

@@ -209,9 +209,8 @@ class Drained:
 def drain_outbox(limit: int = 100) -> Drained:
     """Deliver queued mail: by SMTP when MAIL_SERVER is set, else print it on the console. An SMTP failure
     is recorded on the row and retried next time."""
-    pending = db.session.scalars(sa.select(OutboxMail).where(
-        OutboxMail.sent_at.is_(None), OutboxMail.attempts < OutboxMail.MAX_ATTEMPTS)
-        .order_by(OutboxMail.id).limit(limit)).all()
+    pending = db.session.scalars(sa.select(OutboxMail).where(OutboxMail.status == OutboxMail.QUEUED)
+                                 .order_by(OutboxMail.id).limit(limit)).all()
     drained = Drained()
     for mail in pending:
         if not current_app.config.get("MAIL_SERVER"):
@@ -223,10 +222,10 @@ def drain_outbox(limit: int = 100) -> Drained:
             try:
                 _send_by_smtp(mail)
             except (OSError, smtplib.SMTPException) as error:
-                mail.last_error = str(error)[:500]
+                mail.mark_attempt_failed(str(error))
                 drained.failed += 1
             else:
-                mail.sent_at = utcnow()
+                mail.mark_sent()
                 drained.sent += 1
         db.session.commit()
     return drained
