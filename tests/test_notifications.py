@@ -310,3 +310,33 @@ def test_the_migration_tells_printed_mail_from_sent_mail(tmp_path):
     engine.dispose()
     assert after == {"printed": ("logged", False), "delivered": ("sent", True), "waiting": ("queued", False),
                      "given-up": ("failed", False)}
+
+
+def test_mail_quotes_what_was_written_to_the_sides_and_never_the_internal_note(app, client, auth, pair):
+    _publish_both(client, auth, pair)
+    match_id = _match_ids(app)[0]
+    auth.login(pair["reviewer"].email)
+    form = open_page(client, f"/matches/{match_id}").form(action=f"/matches/{match_id}/decision")
+    form.choose("decision", "approve").fill(message="Both of you work on graphene films.",
+                                            note="Internal: the company asked twice.")
+    assert form.submit("Save decision").status_code == 302
+    auth.logout()
+    introductions = _mails(app)
+    assert len(introductions) == 2
+    assert all("Both of you work on graphene films." in m["body"] and "Internal" not in m["body"]
+               for m in introductions)
+
+    before = _last_mail_id(app)
+    _answer(client, auth, pair["researcher"], match_id, "interested")  # "Let us talk"
+    [to_company] = _mails(app, before)
+    assert to_company["to"] == pair["enterprise"].email and "“Let us talk”" in to_company["body"]
+
+    before = _last_mail_id(app)
+    auth.login(pair["enterprise"].email)
+    form = open_page(client, f"/matches/{match_id}").form(action=f"/matches/{match_id}/response")
+    form.choose("answer", "interested").fill(message="Call us on Monday.")
+    assert form.submit("Send answer").status_code == 302
+    auth.logout()
+    connected = {m["to"]: m["body"] for m in _mails(app, before)}
+    assert "“Call us on Monday.”" in connected[pair["researcher"].email]  # the side that waited reads it
+    assert "Call us on Monday." not in connected[pair["enterprise"].email]  # its writer needs no copy

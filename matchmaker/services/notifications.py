@@ -83,41 +83,44 @@ def _party(match: Match, side: str) -> _Recipient:
     return _Recipient(mine.owner, {"mine": mine.title, "theirs": theirs.title}, organisation)
 
 
-def _tell(recipient: _Recipient, kind: str, match: Match, **extra) -> None:
-    notify(recipient.user, kind, match.id, {**recipient.params, **extra}, recipient.other_organisation)
+def _tell(recipient: _Recipient, kind: str, match: Match, message: str = "", **extra) -> None:
+    notify(recipient.user, kind, match.id, {**recipient.params, **extra}, recipient.other_organisation, message)
 
 
-def notify(user: User, kind: str, match_id: int, params: dict, other_organisation: str = "") -> None:
-    """Add an in-app notification and, if the user wants mail, queue one in their language. The caller
-    commits."""
+def notify(user: User, kind: str, match_id: int, params: dict, other_organisation: str = "",
+           message: str = "") -> None:
+    """Add an in-app notification and, if the user wants mail, queue one in their language, quoting the
+    `message` written to the sides with the event (the reviewer's, or the other side's). The caller commits."""
     db.session.add(Notification(user_id=user.id, kind=kind, match_id=match_id, params=params))
     if not (user.email_notifications and user.active):
         return
     with force_locale(user.locale or "en"):
         subject = _subject(kind, params, other_organisation)
-        body = "\n\n".join((
+        body = "\n\n".join(part for part in (
             describe(kind, params),
+            f"{_('Message:')} “{message}”" if message else "",
             _("Open the match: %(url)s", url=public_url("matches.detail", match_id=match_id)),
             "-- \n" + _("You get this mail because of your match on Matchmaker. Turn such mail off in your "
                         "account: %(url)s", url=public_url("auth.account")),
-        ))
+        ) if part)
     db.session.add(OutboxMail(to_email=user.email, subject=subject, body=body))
 
 
-def match_introduced(match: Match) -> None:
+def match_introduced(match: Match, message: str = "") -> None:
     for side in ("result", "need"):
-        _tell(_party(match, side), "introduced", match)
+        _tell(_party(match, side), "introduced", match, message)
 
 
 def match_answered(match: Match, side: str, answer: str) -> None:
     """After `side` answered: a decline or a first "interested" tells the other side; the answer that
     connects the match tells both sides, once each, that they are connected."""
     other = "need" if side == "result" else "result"
+    words = getattr(match, f"{side}_message") or ""  # the answer's message goes to the side that waited
     if answer == "interested" and getattr(match, f"{other}_response") == "interested":
-        for each in ("result", "need"):
-            _tell(_party(match, each), "connected", match)
+        _tell(_party(match, other), "connected", match, words)
+        _tell(_party(match, side), "connected", match)
     else:
-        _tell(_party(match, other), f"answered_{answer}", match)
+        _tell(_party(match, other), f"answered_{answer}", match, words)
 
 
 def match_agreed(match: Match, actor: User) -> None:

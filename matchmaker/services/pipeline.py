@@ -74,7 +74,7 @@ def approve(match: Match, reviewer: User, version: int | None, note: str = "", m
     with _committed(match):
         record(match, reviewer, MatchState.INTRODUCED, "approve", note, message)
         match.reviewer_id, match.decided_at, match.decision_note = reviewer.id, utcnow(), note or ""
-        notifications.match_introduced(match)
+        notifications.match_introduced(match, message)
     return match
 
 
