@@ -196,19 +196,21 @@ class Form:
             method = (pressed.attrs.get("formmethod") or method).upper()
         data = self.data(pressed)
         path = _local(action)
+        # The token sent is the one the page rendered: a CSRFClient must not add its own (a plain
+        # FlaskClient, like a browser, never does).
+        rendered_token_only = {"no_csrf": True} if hasattr(self.client, "csrf_token") else {}
         _record(method, endpoint_of(self.client.application, path, method))
         if method == "GET":
             return self.client.get(path, query_string=data, **kwargs)
-        # no_csrf: the token is the one the page rendered, not one the test client would add.
         if "multipart" in (self.attrs.get("enctype") or ""):
             # Encoded in memory: the test client would spool a large body to a temporary file it never
             # closes (an unraisable ResourceWarning under filterwarnings=error).
             parts = MultiDict([(name, _file(value)) for name, value in data.items(multi=True)])
             boundary, body = encode_multipart(parts)
             return self.client.post(path, data=body, content_type=f"multipart/form-data; boundary={boundary}",
-                                    no_csrf=True, **kwargs)
-        return self.client.post(path, data=data, content_type="application/x-www-form-urlencoded", no_csrf=True,
-                                **kwargs)
+                                    **rendered_token_only, **kwargs)
+        return self.client.post(path, data=data, content_type="application/x-www-form-urlencoded",
+                                **rendered_token_only, **kwargs)
 
 
 _recorders: list[list[tuple[str, str]]] = []

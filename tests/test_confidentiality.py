@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import PASSWORD
-from tests.factories import need_form
+from tests.conftest import AuthActions
+from tests.forms import submit
 
 COMPANY = "Zenith Hydrogen Holdings"
 SECRET = "ceramic membrane electrolyser"
@@ -39,7 +39,7 @@ def _client_as(app, make, who: str, confidential):
         email = make.user("enterprise").email
     else:
         email = make.user(who).email
-    assert client.post("/login", data={"email": email, "password": PASSWORD}).status_code == 302
+    assert AuthActions(client).login(email).status_code == 302
     return client
 
 
@@ -97,7 +97,7 @@ def test_the_edit_form_is_not_a_way_in(app, make, confidential):
 def test_turning_confidentiality_on_and_off_updates_what_search_finds(app, make):
     owner = make.user("enterprise")
     owner_client = app.test_client()
-    owner_client.post("/login", data={"email": owner.email, "password": PASSWORD})
+    AuthActions(owner_client).login(owner.email)
     need_id = make.need(owner, title="Robot gripper", description="Soft silicone fingers.")
     visitor = app.test_client()
 
@@ -105,11 +105,8 @@ def test_turning_confidentiality_on_and_off_updates_what_search_finds(app, make)
         return f'href="/needs/{need_id}"' in visitor.get("/needs/?q=silicone").get_data(as_text=True)
 
     assert found()
-    owner_client.post(f"/needs/{need_id}/edit", data=need_form(title="Robot gripper",
-                                                              description="Soft silicone fingers.",
-                                                              confidential="y"))
+    assert submit(owner_client, f"/needs/{need_id}/edit", {"confidential": True}, button="Save").status_code == 302
     assert not found()
     assert "Soft silicone" not in visitor.get(f"/needs/{need_id}").get_data(as_text=True)
-    owner_client.post(f"/needs/{need_id}/edit", data=need_form(title="Robot gripper",
-                                                              description="Soft silicone fingers."))
+    assert submit(owner_client, f"/needs/{need_id}/edit", {"confidential": False}, button="Save").status_code == 302
     assert found()

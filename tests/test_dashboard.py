@@ -20,7 +20,8 @@ from matchmaker.extensions import db
 from matchmaker.models import EnterpriseNeed, Match, MatchEvent, Organisation
 from matchmaker.models.base import utcnow
 from matchmaker.services import charts as charts_module
-from tests.conftest import PASSWORD
+from tests.conftest import AuthActions
+from tests.forms import submit
 
 SVG = "{http://www.w3.org/2000/svg}"
 JAN_10 = datetime(2026, 1, 10, 2, 0, tzinfo=UTC)
@@ -39,7 +40,7 @@ RECENT = [("E", "hku_materials", 3), ("F", "hku_energy", 10)]  # open suggestion
 
 
 def _login(client, email: str) -> None:
-    assert client.post("/login", data={"email": email, "password": PASSWORD}).status_code == 302
+    assert AuthActions(client).login(email).status_code == 302
 
 
 def _insert_match(result_id: int, need_id: int, created: datetime, path) -> int:
@@ -247,12 +248,10 @@ def test_labels_follow_the_interface_language(client, scenario):
     assert labels == {"materials": "先進材料", "energy": "新能源與儲能"}
 
 
-def test_a_decision_through_the_review_pipeline_moves_the_figures(app, client, scenario):
+def test_a_decision_through_the_review_pipeline_moves_the_figures(client, scenario):
     _login(client, scenario["reviewer"].email)
     match_id = scenario["ids"]["E"]
-    with app.app_context():
-        version = db.session.get(Match, match_id).version
-    response = client.post(f"/matches/{match_id}/decision", data={"decision": "approve", "version": version})
+    response = submit(client, f"/matches/{match_id}", {"decision": "approve"}, button="Save decision")
     assert response.status_code == 302
     funnel = {row["stage"]: int(row["matches"]) for row in _csv(client, "funnel")}
     assert funnel["introduced"] == 4

@@ -55,7 +55,7 @@ def test_forms_never_fail_and_refusals_store_nothing(app, client, auth, make, pa
     @given(data=_form(FORMS[path]))
     def post(data):
         before = _rows(app)
-        response = client.post(path, data=data)
+        response = client.post(path, data=data)  # malformed on purpose: fuzzing, any text in any field
         assert response.status_code in ACCEPTABLE, (response.status_code, data)
         if response.status_code in (400, 422):
             assert _rows(app) == before
@@ -75,7 +75,7 @@ def test_match_decision_form_never_fails(app, client, auth, make):
     @FUZZ
     @given(data=_form(("decision", "reason", "note", "version")))
     def post(data):
-        response = client.post(f"/matches/{match_id}/decision", data=data)
+        response = client.post(f"/matches/{match_id}/decision", data=data)  # malformed on purpose: fuzzing
         assert response.status_code in ACCEPTABLE, (response.status_code, data)
 
     post()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from tests.forms import submit
 from tests.test_pipeline import RESULT
 
 
@@ -28,10 +29,12 @@ def test_the_meter_rises_as_the_posting_is_completed(client, auth, make):
                       deadline=None, min_trl=None)
     auth.login(owner.email)
     before = _meter(client.get(f"/needs/{draft}").get_data(as_text=True))
-    client.post(f"/needs/{draft}/edit", data={
+    saved = submit(client, f"/needs/{draft}/edit", {
         "title": "Fast-charging battery", "description": "word " * 60, "keywords": "battery, 电池, fast charge",
         "sector": "energy", "region": "shenzhen", "currency": "CNY", "budget_min": "100000",
-        "budget_max": "200000", "min_trl": "4", "deadline": "2099-01-01", "cooperation_modes": ["licence"]})
+        "budget_max": "200000", "min_trl": "4", "deadline": "2099-01-01", "cooperation_modes": ["licence"]},
+        button="Save")
+    assert saved.status_code == 302
     page = client.get(f"/needs/{draft}").get_data(as_text=True)
     assert _meter(page) == 100 > before
     assert "Everything a good match needs is there." in page

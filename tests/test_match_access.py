@@ -61,7 +61,10 @@ def test_only_reviewers_and_admins_decide(app, client, auth, world, role):
     people, match_id = world
     if role != "anonymous":
         auth.login(people[role].email)
-    response = client.post(f"/matches/{match_id}/decision", data={"decision": "approve", "version": 1})
+    if role in ("reviewer", "admin"):
+        response = submit(client, f"/matches/{match_id}", {"decision": "approve"}, button="Save decision")
+    else:  # no browser sends this: the decision form is never shown to this role
+        response = client.post(f"/matches/{match_id}/decision", data={"decision": "approve", "version": 1})
     assert response.status_code == DECIDE[role]
     with app.app_context():
         state = db.session.get(Match, match_id).state
@@ -78,7 +81,12 @@ def test_only_the_two_sides_answer(app, client, auth, world, role):
     _introduce(app, people, match_id)
     if role != "anonymous":
         auth.login(people[role].email)
-    response = client.post(f"/matches/{match_id}/response", data={"answer": "interested"})
+    if role in ("result_owner", "need_owner"):
+        response = submit(client, f"/matches/{match_id}", {"answer": "interested"}, button="Send answer")
+    else:  # no browser sends this: the answer form is never shown to this role
+        page = client.get(f"/matches/{match_id}")
+        assert page.status_code != 200 or f'action="/matches/{match_id}/response"' not in page.text
+        response = client.post(f"/matches/{match_id}/response", data={"answer": "interested"})
     assert response.status_code == RESPOND[role]
     with app.app_context():
         match = db.session.get(Match, match_id)

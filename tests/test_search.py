@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.conftest import AuthActions
 from tests.forms import submit
 
 
@@ -135,7 +135,7 @@ def test_status_filter(app, make, visitor, researcher):
         assert _results(visitor, f"status={status}") == [published]  # anonymous never sees drafts
 
     reviewer = app.test_client()
-    reviewer.post("/login", data={"email": make.user("reviewer").email, "password": PASSWORD})
+    assert AuthActions(reviewer).login(make.user("reviewer").email).status_code == 302
     assert _results(reviewer, "status=draft") == [draft]
     assert _results(reviewer, "status=archived") == [archived]
 
@@ -144,7 +144,7 @@ def test_status_filter(app, make, visitor, researcher):
 def test_signed_in_posters_do_not_see_others_drafts_in_lists(app, make, researcher, role):
     make.result(researcher, status="draft", title="Secret draft")
     client = app.test_client()
-    client.post("/login", data={"email": make.user(role).email, "password": PASSWORD})
+    assert AuthActions(client).login(make.user(role).email).status_code == 302
     page = client.get("/results/?status=draft").get_data(as_text=True)
     assert "Secret draft" not in page
     assert "Secret draft" not in client.get("/").get_data(as_text=True)
@@ -198,5 +198,5 @@ def test_odd_query_strings_never_500(make, visitor, researcher, path, args):
                                   "/results/2147483648", "/needs/9223372036854775808"])
 def test_huge_ids_are_404(app, make, path):
     client = app.test_client()
-    client.post("/login", data={"email": make.user("admin").email, "password": PASSWORD})
+    assert AuthActions(client).login(make.user("admin").email).status_code == 302
     assert client.get(path).status_code == 404

@@ -13,7 +13,8 @@ from werkzeug.routing import AnyConverter, IntegerConverter
 
 from matchmaker.access import ALLOWED_WITHOUT_RULE, access_rule_of, public
 from matchmaker.extensions import db
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, AuthActions
+from tests.forms import submit
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 XSS = "<img src=x onerror=alert(1)>"
@@ -47,9 +48,8 @@ def _routes(app, methods: set[str]):
 
 
 def _bare_sign_in(client: FlaskClient, email: str) -> None:
-    """Sign a bare client in the way a browser does: take the token from the form, send it once."""
-    token = _TOKEN.search(client.get("/login").get_data(as_text=True)).group(1)
-    response = client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
+    """Sign a bare client in the way a browser does: the login form sends the token it rendered, once."""
+    response = submit(client, "/login", {"email": email, "password": PASSWORD}, button="Sign in")
     assert response.status_code == 302
 
 
@@ -67,7 +67,7 @@ def test_every_state_changing_route_refuses_a_post_without_csrf_token(app, make,
         if rule.endpoint in CSRF_FREE:
             continue
         url = _url(app, rule)
-        response = bare_client.open(url, method=method, data={"title": "x"})
+        response = bare_client.open(url, method=method, data={"title": "x"})  # malformed on purpose: no token
         # Without a session the API has nobody to act for and says so (401); every other refusal is 400.
         allowed = {400, 401} if role == "anonymous" and rule.rule.startswith("/api/") else {400}
         assert response.status_code in allowed, f"{method} {url} answered {response.status_code}"
@@ -77,7 +77,7 @@ def test_every_state_changing_route_refuses_a_post_without_csrf_token(app, make,
 
 def test_a_wrong_csrf_token_is_refused_too(app, make, bare_client):
     _bare_sign_in(bare_client, make.user("researcher").email)
-    response = bare_client.post("/results/new", data={"csrf_token": "forged", "title": "x"})
+    response = bare_client.post("/results/new", data={"csrf_token": "forged", "title": "x"})  # malformed on purpose
     assert response.status_code == 400
 
 
@@ -85,12 +85,13 @@ def test_a_token_from_another_session_is_refused(app, make, bare_client):
     other = app.test_client(use_cookies=True)
     foreign = _TOKEN.search(FlaskClient.open(other, "/login").get_data(as_text=True)).group(1)
     _bare_sign_in(bare_client, make.user("researcher").email)
+    # malformed on purpose: another session's token
     response = bare_client.post("/results/new", data={"csrf_token": foreign, "title": "x"})
     assert response.status_code == 400
 
 
 def test_csrf_refusal_explains_itself(bare_client):
-    response = bare_client.post("/login", data={"email": "a@example.test", "password": "x"})
+    response = bare_client.post("/login", data={"email": "a@example.test", "password": "x"})  # malformed on purpose
     assert response.status_code == 400
     assert "Your form expired or was sent from elsewhere." in response.get_data(as_text=True)
 
@@ -159,10 +160,11 @@ def test_security_headers_on_pages_and_errors(boom_app, make, bare_client):
         "list": bare_client.get("/results/"),
         "404": bare_client.get("/no-such-page"),
         "405": bare_client.get("/logout"),
-        "400 csrf": bare_client.post("/login", data={}),
+        "400 csrf": bare_client.post("/login", data={}),  # malformed on purpose: no token
         "403": bare_client.get("/test-only/unruled"),
         "500": bare_client.get("/test-only/boom"),
-        "413": bare_client.post("/login", data="x" * (boom_app.config["MAX_CONTENT_LENGTH"] + 1),
+        "413": bare_client.post("/login",  # malformed on purpose: over the size limit
+                                data="x" * (boom_app.config["MAX_CONTENT_LENGTH"] + 1),
                                 content_type="application/x-www-form-urlencoded"),
         "redirect": bare_client.get("/account"),
     }
@@ -188,7 +190,7 @@ def test_every_page_declares_utf8(app, make, role):
     make.result(owner)
     make.need(make.user("enterprise"))
     if role != "anonymous":
-        client.post("/login", data={"email": make.user(role).email, "password": PASSWORD})
+        assert AuthActions(client).login(make.user(role).email).status_code == 302
     seen = 0
     for rule, method in _routes(app, {"GET"}):
         if rule.endpoint == "static":
@@ -207,6 +209,7 @@ def test_every_page_declares_utf8(app, make, role):
 def test_one_byte_over_the_limit_is_413(app, client):
     limit = app.config["MAX_CONTENT_LENGTH"]
     assert limit
+    # malformed on purpose: bodies sized to the byte, no browser form
     over = client.post("/login", data="e=" + "x" * (limit - 1),
                        content_type="application/x-www-form-urlencoded", no_csrf=True)
     assert over.status_code == 413
@@ -243,7 +246,7 @@ def test_every_endpoint_declares_an_access_rule(app):
 def test_an_endpoint_without_a_rule_answers_403(boom_app, make):
     client = boom_app.test_client()
     assert client.get("/test-only/unruled").status_code == 403
-    client.post("/login", data={"email": make.user("admin").email, "password": PASSWORD})
+    assert AuthActions(client).login(make.user("admin").email).status_code == 302
     response = client.get("/test-only/unruled")
     assert response.status_code == 403
     assert "forgot its access rule" not in response.get_data(as_text=True)

@@ -1,4 +1,8 @@
-"""Pages read what they show in a fixed number of statements, however many rows they list (no N+1)."""
+"""Pages read what they show in a fixed number of statements, however many rows they list (no N+1).
+
+Every request here is an API JSON call with a token (no browser sends this: there is no HTML form to
+submit), so none goes through tests/forms.py.
+"""
 
 from __future__ import annotations
 
