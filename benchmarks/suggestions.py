@@ -284,6 +284,8 @@ def bm25_reference_runs(records_by_kind: dict, qrels: dict) -> tuple[dict, dict]
 # ---- the run ----------------------------------------------------------------------------------------------
 
 def load_data(path: Path) -> dict:
+    if not path.is_file():
+        raise SystemExit(f"no labelled set at {path} (try --data benchmarks/data/gba_sample.json)")
     data = json.loads(path.read_text(encoding="utf-8"))
     known = {p["id"] for p in data["results"]} | {p["id"] for p in data["needs"]}
     for need, graded in data["qrels"].items():
