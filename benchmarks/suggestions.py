@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/suggestions.py [--data benchmarks/data/gba_dev.json] [--database-url URL]
 
-Reads a labelled set (format: GBA_SCHEMA.md; results, needs and graded qrels of every need over the whole
+Reads a labelled set (format: benchmarks/data/README.md; results, needs and graded qrels of every need over the whole
 corpus). Creates the app with its normal matching settings on a scratch database (a temporary SQLite file
 unless `--database-url` is given), ensures the universities, makes one researcher per university used and
 one company with an enterprise user per need's `company`, then posts and publishes every posting through
@@ -378,7 +378,7 @@ def measure(data_path: Path, database_url: str | None = None, *, order: str = "s
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="labelled set (GBA_SCHEMA.md format)")
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="labelled set (format: benchmarks/data/README.md)")
     parser.add_argument("--database-url", default=None,
                         help="e.g. postgresql+psycopg://postgres@127.0.0.1:5432/h_bench (default: a temporary "
                              "SQLite file); its tables are created if missing")
