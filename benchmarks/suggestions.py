@@ -378,7 +378,8 @@ def measure(data_path: Path, database_url: str | None = None, *, order: str = "s
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="labelled set (format: benchmarks/data/README.md)")
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
+                        help="labelled set (format: benchmarks/data/README.md)")
     parser.add_argument("--database-url", default=None,
                         help="e.g. postgresql+psycopg://postgres@127.0.0.1:5432/h_bench (default: a temporary "
                              "SQLite file); its tables are created if missing")
