@@ -1,8 +1,8 @@
 """Suggestions: turning the engine's ranking into `Match` rows, under the rules the engine does not know.
 
 Rules applied here: only live postings (published, not expired) on both sides, never two postings of the
-same organisation, the best `MATCH_TOP_N` whose similarity (the score over the posting's score
-against itself) reaches `MATCH_MIN_SCORE`. Decided matches are never touched by
+same organisation, the best `MATCH_TOP_N` whose pair similarity (the engine's `pair_similarities`:
+one figure per pair, whichever side asks) reaches `MATCH_MIN_SCORE`. Decided matches are never touched by
 a refresh; open ones are withdrawn when a posting is archived or expires.
 """
 
@@ -52,10 +52,8 @@ def _live(model, ids: list[int]) -> set[int]:
 def candidates_for(posting) -> list:
     """The engine's suggestions for `posting` that pass the service's rules, best first.
 
-    A pair's similarity is the better of its two directions: each posting scored against the other,
-    as a share of what it would score against itself. A Chinese text's ceiling counts character n-grams
-    that an English partner can only meet through glossary concepts, so one direction can undersell a
-    true cross-language pair that the other direction sees plainly.
+    Each pair is scored by the engine's `pair_similarities`, one figure whichever posting of the pair
+    asks, so the stored score of a pair does not depend on which of its postings was published last.
     """
     config = current_app.config
     other = OTHER[posting.KIND]
@@ -64,13 +62,10 @@ def candidates_for(posting) -> list:
         engine = index.current_engine()
         ranked = engine.rank(record, kind=other.KIND, top_n=3 * config["MATCH_TOP_N"],
                              exclude=_same_organisation_ids(posting), explain_top=0)
-        ceiling = engine.self_score(record)
         partners = _live(other, [s.id for s in ranked])
-        # The backward direction reads each partner's analysed text from the engine's cache: analysing
-        # up to 3 × MATCH_TOP_N texts again on every publish was most of its cost.
-        backward = engine.reverse_similarities(posting.KIND, posting.id, other.KIND, partners)
-        scored = [replace(s, score=max(similarity(s.score, ceiling), backward.get(s.id, 0.0)))
-                  for s in ranked if s.id in partners]
+        pair_scores = engine.pair_similarities(posting.KIND, posting.id, other.KIND,
+                                               [s.id for s in ranked if s.id in partners])
+        scored = [replace(s, score=pair_scores[s.id]) for s in ranked if s.id in pair_scores]
         scored.sort(key=lambda s: s.score, reverse=True)
         best = [s for s in scored if s.score >= config["MATCH_MIN_SCORE"]][: config["MATCH_TOP_N"]]
         explanations = engine.explain_many(record, other.KIND, [s.id for s in best])
