@@ -50,3 +50,55 @@ def test_a_pair_gets_the_same_stored_score_whichever_side_is_published_last(app,
     from_need = engine.pair_similarities("need", need_id, "result", [result_id])[result_id]
     assert from_need == pytest.approx(engine.pair_similarities("result", result_id, "need", [need_id])[need_id])
     assert stored.score == pytest.approx(from_need, abs=1e-5)
+
+
+UNRELATED_NEED = dict(title="Bookkeeping for a bakery chain", description="Our bakeries need a cheaper way to "
+                      "close the books each month; paper sheets take three days.", keywords=["accounting"])
+NEAR_MISS_NEED = dict(title="Graphene ink for printed sensors", description="We print flexible pressure "
+                      "sensors and want a conductive graphene ink that survives bending.",
+                      keywords=["graphene", "printed electronics"])
+
+
+def _open_suggestions(app, **where) -> list[Match]:
+    with app.app_context():
+        return list(db.session.scalars(sa.select(Match).filter_by(state="suggested", **where)))
+
+
+def test_an_unrelated_need_gets_no_suggestion_while_a_clear_pair_still_does(app, client, auth, make):
+    researcher, enterprise, shipper = make.user("researcher"), make.user("enterprise"), make.user("enterprise")
+    other_lab = make.user("researcher")
+    result_id = make.result(researcher, status="draft", **RESULT)
+    _publish(client, auth, other_lab, f"/results/{make.result(other_lab, status='draft', **OTHER_RESULT)}")
+    _publish(client, auth, researcher, f"/results/{result_id}")
+    need_id = make.need(enterprise, status="draft", **NEED)
+    _publish(client, auth, enterprise, f"/needs/{need_id}")
+    unrelated_id = make.need(shipper, status="draft", **UNRELATED_NEED)
+    _publish(client, auth, shipper, f"/needs/{unrelated_id}")
+
+    assert [(m.result_id, m.need_id) for m in _open_suggestions(app, need_id=need_id)] == [(result_id, need_id)]
+    assert _open_suggestions(app, need_id=unrelated_id) == []
+
+
+INK_RESULT = dict(title="Stretchable graphene ink for printed pressure sensors", summary="A conductive graphene "
+                  "ink for printing flexible pressure sensors that keep working after bending.",
+                  keywords=["graphene ink", "printed electronics"])
+
+
+def test_a_weak_candidate_behind_a_clear_answer_on_both_sides_is_not_stored(app, client, auth, make):
+    """The relative floor: a pair far behind the best candidate of each of its postings is left out."""
+    app.config["MATCH_MIN_SCORE"] = 0.0  # only the relative floor at work
+    researcher, ink_lab = make.user("researcher"), make.user("researcher")
+    enterprise, printer = make.user("enterprise"), make.user("enterprise")
+    _publish(client, auth, ink_lab, f"/results/{(ink_id := make.result(ink_lab, status='draft', **INK_RESULT))}")
+    near_miss_id = make.need(printer, status="draft", **NEAR_MISS_NEED)
+    _publish(client, auth, printer, f"/needs/{near_miss_id}")  # finds the ink, its clear answer
+    need_id = make.need(enterprise, status="draft", **NEED)
+    _publish(client, auth, enterprise, f"/needs/{need_id}")
+    result_id = make.result(researcher, status="draft", **RESULT)
+    _publish(client, auth, researcher, f"/results/{result_id}")
+    assert {m.result_id for m in _open_suggestions(app, need_id=near_miss_id)} == {ink_id}
+    assert need_id in {m.need_id for m in _open_suggestions(app, result_id=result_id)}
+
+    app.config["MATCH_RELATIVE_FLOOR"] = 0.0  # without it, the film would be the printer's suggestion too
+    assert app.test_cli_runner().invoke(args=["matching", "rematch"]).exit_code == 0
+    assert {m.result_id for m in _open_suggestions(app, need_id=near_miss_id)} == {ink_id, result_id}
