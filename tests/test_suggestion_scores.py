@@ -102,3 +102,31 @@ def test_a_weak_candidate_behind_a_clear_answer_on_both_sides_is_not_stored(app,
     app.config["MATCH_RELATIVE_FLOOR"] = 0.0  # without it, the film would be the printer's suggestion too
     assert app.test_cli_runner().invoke(args=["matching", "rematch"]).exit_code == 0
     assert {m.result_id for m in _open_suggestions(app, need_id=near_miss_id)} == {ink_id, result_id}
+
+
+TABLET_NEED = dict(title="Graphene heat spreader for tablets", description="Our tablets run hot; a graphene "
+                   "thermal film under the chip could spread the heat.", keywords=["graphene", "thermal film"])
+
+
+def test_each_side_shows_its_own_rank_not_the_other_sides(app, client, auth, make):
+    """A result published before two needs was ranked #1 by each need: it shows #1 and #2 on its side."""
+    researcher, phones, tablets = make.user("researcher"), make.user("enterprise"), make.user("enterprise")
+    reviewer = make.user("reviewer")
+    result_id = make.result(researcher, status="draft", **RESULT)
+    _publish(client, auth, researcher, f"/results/{result_id}")
+    need_ids = [make.need(owner, status="draft", **fields)
+                for owner, fields in ((phones, NEED), (tablets, TABLET_NEED))]
+    for owner, need_id in zip((phones, tablets), need_ids, strict=True):
+        _publish(client, auth, owner, f"/needs/{need_id}")
+    stored = {m.need_id: m for m in _open_suggestions(app, result_id=result_id)}
+    assert set(stored) == set(need_ids)
+    first, second = sorted(need_ids, key=lambda n: (-stored[n].score, stored[n].id))
+
+    auth.login(reviewer.email)
+    queue = client.get("/review/").get_data(as_text=True)
+    assert "result #1 · need #1" in queue and "result #2 · need #1" in queue
+    page = client.get(f"/matches/{stored[second].id}").get_data(as_text=True)
+    assert "#2 among the result's suggestions · #1 among the need's" in page
+    assert "成果第 2 位 · 需求第 1 位" in client.get("/review/?lang=zh-HK").get_data(as_text=True)
+    assert "在该成果的建议中排第 2 位" in client.get(f"/matches/{stored[second].id}?lang=zh-CN").get_data(as_text=True)
+    assert stored[first].score >= stored[second].score
