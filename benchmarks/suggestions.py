@@ -1,6 +1,7 @@
 """The product's own task, measured through the service path: the stored suggestions a reviewer sees.
 
     .venv/bin/python benchmarks/suggestions.py [--data benchmarks/data/gba_dev.json] [--database-url URL]
+    .venv/bin/python benchmarks/suggestions.py --sweep    # the cut-off's trade-off, as a Markdown table
 
 Reads a labelled set (format: GBA_SCHEMA.md; results, needs and graded qrels of every need over the whole
 corpus). Creates the app with its normal matching settings on a scratch database (a temporary SQLite file
@@ -30,6 +31,11 @@ one relevant partner; "relevant" is grade ≥ 1):
   empty_needs_noise               mean suggestions stored for a need with no relevant result
   stored_per_need                 mean suggestions stored per need
 Progress goes to stderr; one JSON object is the last line on stdout.
+
+`--sweep` publishes with both floors of the cut-off at 0 (MATCH_MIN_SCORE, MATCH_RELATIVE_FLOOR; still
+at most MATCH_TOP_N per publish), then cuts the stored lists at each (floor, relative floor) and prints
+stored_precision, recall_g2 (grade-2 pairs stored at all), recall3_g2, ndcg10_needs, empty_needs_noise
+and stored_per_need, marking the point the defaults follow (see `chosen`), and that point as JSON.
 """
 
 from __future__ import annotations
