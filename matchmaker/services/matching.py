@@ -2,8 +2,8 @@
 
 Rules applied here: only live postings (published, not expired) on both sides, never two postings of the
 same organisation, at most `MATCH_TOP_N` whose pair similarity (the engine's `pair_similarities`:
-one figure per pair, whichever side asks) passes the cut-off of `above_cut_off`. Decided matches are never touched by
-a refresh; open ones are withdrawn when a posting is archived or expires.
+one figure per pair, whichever side asks) passes the cut-off of `above_cut_off`. Decided matches are
+never touched by a refresh; open ones are withdrawn when a posting is archived or expires.
 """
 
 from __future__ import annotations
