@@ -83,7 +83,11 @@ class Config:
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT") or "300 per minute"
     API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 30)
     MATCH_TOP_N = env_int("MATCH_TOP_N", 20)
-    MATCH_MIN_SCORE = float(os.environ.get("MATCH_MIN_SCORE") or 0.02)  # similarity 0–1; see services/matching
+    # The cut-off (services/matching.candidates_for): a suggestion is stored when its pair similarity
+    # (0–1) reaches MATCH_MIN_SCORE and MATCH_RELATIVE_FLOOR × the posting's best candidate. How the
+    # two were chosen: benchmarks/suggestions.py --sweep.
+    MATCH_MIN_SCORE = float(os.environ.get("MATCH_MIN_SCORE") or 0.05)
+    MATCH_RELATIVE_FLOOR = float(os.environ.get("MATCH_RELATIVE_FLOOR") or 0.6)
     HSTS = False
 
 

@@ -1,6 +1,7 @@
 """The product's own task, measured through the service path: the stored suggestions a reviewer sees.
 
     .venv/bin/python benchmarks/suggestions.py [--data benchmarks/data/gba_dev.json] [--database-url URL]
+    .venv/bin/python benchmarks/suggestions.py --sweep    # the cut-off's trade-off, as a Markdown table
 
 Reads a labelled set (format: benchmarks/data/README.md; results, needs and graded qrels of every need over the whole
 corpus). Creates the app with its normal matching settings on a scratch database (a temporary SQLite file
@@ -30,6 +31,11 @@ one relevant partner; "relevant" is grade ≥ 1):
   empty_needs_noise               mean suggestions stored for a need with no relevant result
   stored_per_need                 mean suggestions stored per need
 Progress goes to stderr; one JSON object is the last line on stdout.
+
+`--sweep` publishes with both floors of the cut-off at 0 (MATCH_MIN_SCORE, MATCH_RELATIVE_FLOOR; still
+at most MATCH_TOP_N per publish), then cuts the stored lists at each (floor, relative floor) and prints
+stored_precision, recall_g2 (grade-2 pairs stored at all), recall3_g2, ndcg10_needs, empty_needs_noise
+and stored_per_need, marking the point the defaults follow (see `chosen`), and that point as JSON.
 """
 
 from __future__ import annotations
@@ -303,8 +309,13 @@ def _commit() -> str:
 
 
 def measure(data_path: Path, database_url: str | None = None, *, order: str = "shuffled", seed: int = 15,
-            reset: bool = False, verbose: bool = False) -> dict:
-    """Run the whole benchmark; returns the figures."""
+            reset: bool = False, verbose: bool = False, settings: Mapping | None = None,
+            lists: dict | None = None) -> dict:
+    """Run the whole benchmark; returns the figures.
+
+    `settings` override the app's (the sweep stores every candidate with both floors at 0); `lists`, if
+    given, receives the stored lists of each side, {"need": {id: [(partner, score, rank)]}, "result": …}.
+    """
     started = time.perf_counter()
     data = load_data(data_path)
     scratch = tempfile.mkdtemp(prefix="bench-suggestions-")
@@ -321,7 +332,7 @@ def measure(data_path: Path, database_url: str | None = None, *, order: str = "s
     # The normal matching settings (MATCH_TOP_N, MATCH_MIN_SCORE); the per-account posting limit is off
     # because one benchmark account posts more than 20 postings an hour.
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, RATELIMIT_ENABLED=False,
-                     MATCHMAKER_INDEX_PATH=os.path.join(scratch, "index"))
+                     MATCHMAKER_INDEX_PATH=os.path.join(scratch, "index"), **(settings or {}))
     tag = f"{int(time.time())}-{os.getpid()}"
     with app.app_context():
         if reset:
@@ -331,7 +342,7 @@ def measure(data_path: Path, database_url: str | None = None, *, order: str = "s
         others = sum(db.session.query(model).count() for model in (ResearchResult, EnterpriseNeed))
         say(f"database {dialect}: {others} posting(s) already there (not scored)")
         account_tokens = make_accounts(data, tag)
-        settings = {name: app.config[name] for name in ("MATCH_TOP_N", "MATCH_MIN_SCORE")}
+        settings = {name: app.config[name] for name in ("MATCH_TOP_N", "MATCH_MIN_SCORE", "MATCH_RELATIVE_FLOOR")}
     client = app.test_client()
     publish_started = time.perf_counter()
     ids = post_and_publish(client, data, order, seed, account_tokens, today_hk())
@@ -344,6 +355,8 @@ def measure(data_path: Path, database_url: str | None = None, *, order: str = "s
     need_runs = {n: [r for r, _score, _rank in stored] for n, stored in need_stored.items()}
     result_runs = {r: [n for n, _score, _rank in stored] for r, stored in result_stored.items()}
     say("stored suggestions read back")
+    if lists is not None:
+        lists.update(need=need_stored, result=result_stored)
     if verbose:
         show_lists(need_stored, data)
 
@@ -376,6 +389,83 @@ def measure(data_path: Path, database_url: str | None = None, *, order: str = "s
         "wall_s": round(time.perf_counter() - started, 1)}
 
 
+# ---- the cut-off's trade-off --------------------------------------------------------------------------------
+
+FLOORS = (0.0, 0.02, 0.03, 0.04, 0.05, 0.06, 0.08, 0.10, 0.12)
+RELATIVE_FLOORS = (0.0, 0.3, 0.5, 0.6, 0.7)
+RANKING_TOLERANCE = 0.01  # what the cut-off may cost the ranking (nDCG@10, recall3_g2) at the chosen point
+
+
+def cut(lists: dict, floor: float, relative_floor: float) -> dict:
+    """Each need's stored list as the cut-off (floor, relative floor) would have left it.
+
+    A pair stays if it reaches the floor and `relative_floor` × the best stored score of its need or of
+    its result: the service applies the relative floor on the side being published, and a pair is
+    stored when either side keeps it.
+    """
+    best_of_result: dict[str, float] = {r: max((score for _n, score, _rank in stored), default=0.0)
+                                        for r, stored in lists["result"].items()}
+    out = {}
+    for need, stored in lists["need"].items():
+        best = max((score for _r, score, _rank in stored), default=0.0)
+        out[need] = [r for r, score, _rank in stored if score >= floor and
+                     (score >= relative_floor * best or score >= relative_floor * best_of_result.get(r, 0.0))]
+    return out
+
+
+def recall_g2(need_runs: Mapping[str, Sequence[str]], data: dict) -> float:
+    """Share of the grade-2 pairs stored at all (anywhere in their need's list)."""
+    pairs = [(n, r) for n, graded in data["qrels"].items() for r, g in graded.items() if g == 2]
+    return round(sum(1 for n, r in pairs if r in need_runs.get(n, ())) / len(pairs), 4) if pairs else 0.0
+
+
+def sweep(data_path: Path, database_url: str | None, order: str, seed: int, reset: bool) -> list[dict]:
+    """Store every candidate (both floors 0, at most MATCH_TOP_N per publish), then cut the stored lists
+    at each (floor, relative floor) and measure what a reviewer would get."""
+    lists: dict = {}
+    data = load_data(data_path)
+    measure(data_path, database_url, order=order, seed=seed, reset=reset,
+            settings={"MATCH_MIN_SCORE": 0.0, "MATCH_RELATIVE_FLOOR": 0.0}, lists=lists)
+    rows = []
+    for relative_floor in RELATIVE_FLOORS:
+        for floor in FLOORS:
+            runs = cut(lists, floor, relative_floor)
+            stored = stored_metrics(runs, data)
+            rows.append({"floor": floor, "relative_floor": relative_floor,
+                         "stored_precision": stored["stored_precision"], "recall_g2": recall_g2(runs, data),
+                         "recall3_g2": recall3_g2(runs, data), "ndcg10_needs": ndcg10(runs, data["qrels"]),
+                         "empty_needs_noise": stored["empty_needs_noise"],
+                         "stored_per_need": stored["stored_per_need"]})
+    return rows
+
+
+def chosen(rows: Sequence[dict]) -> dict:
+    """The point the defaults follow: the strictest cut-off that costs the ranking almost nothing.
+
+    The cut-off is meant to drop what a reviewer would not have reached or wanted, never to reorder
+    or hide the top of a list: among the points whose nDCG@10 and recall3_g2 stay within
+    RANKING_TOLERANCE of the uncut lists, the one storing the fewest suggestions per need (ties: the
+    lower floors). Not the point that maximises any one figure of this set.
+    """
+    uncut = next(r for r in rows if r["floor"] == 0.0 and r["relative_floor"] == 0.0)
+    fine = [r for r in rows if r["ndcg10_needs"] >= uncut["ndcg10_needs"] - RANKING_TOLERANCE
+            and r["recall3_g2"] >= uncut["recall3_g2"] - RANKING_TOLERANCE]
+    return min(fine, key=lambda r: (r["stored_per_need"], r["floor"], r["relative_floor"]))
+
+
+def print_sweep(rows: Sequence[dict]) -> None:
+    columns = ("floor", "relative_floor", "stored_precision", "recall_g2", "recall3_g2", "ndcg10_needs",
+               "empty_needs_noise", "stored_per_need")
+    print("| " + " | ".join(columns) + " |")
+    print("|" + "---|" * len(columns))
+    pick = chosen(rows)
+    for row in rows:
+        mark = " ←" if row is pick else ""
+        print("| " + " | ".join(f"{row[c]:g}" for c in columns) + f" |{mark}")
+    print(json.dumps({"chosen": pick, "rule": "strictest cut-off within "
+                      f"{RANKING_TOLERANCE} of the uncut nDCG@10 and recall3_g2"}))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
@@ -388,7 +478,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="the order postings are published in (default: results and needs interleaved)")
     parser.add_argument("--seed", type=int, default=15, help="seed of the shuffled order")
     parser.add_argument("--verbose", action="store_true", help="show each need's stored top 10 on stderr")
+    parser.add_argument("--sweep", action="store_true",
+                        help="store every candidate, then print the cut-off's trade-off per (floor, relative floor)")
     args = parser.parse_args(argv)
+    if args.sweep:
+        print_sweep(sweep(args.data, args.database_url, args.order, args.seed, args.reset))
+        return 0
     figures = measure(args.data, args.database_url, order=args.order, seed=args.seed, reset=args.reset,
                       verbose=args.verbose)
     print(json.dumps(figures, ensure_ascii=False))

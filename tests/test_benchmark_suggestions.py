@@ -60,3 +60,21 @@ def test_the_metrics_reward_the_ideal_order_and_count_pairs_once():
     stored = bench.stored_metrics({"n1": ["r2", "r3"], "n2": ["r1", "r3", "r2"]}, data)
     assert stored == {"stored_precision": 0.2, "empty_needs_noise": 3.0, "stored_per_need": 2.5,
                       "stored_pairs": 5}
+
+
+def test_the_sweep_cuts_from_both_sides_and_picks_the_strictest_point_that_keeps_the_ranking():
+    bench = _script()
+    lists = {"need": {"n1": [("r1", 0.40, 1), ("r2", 0.10, 2), ("r3", 0.03, 3)], "n2": [("r2", 0.08, 1)]},
+             "result": {"r1": [("n1", 0.40, 1)], "r2": [("n1", 0.10, 1), ("n2", 0.08, 2)], "r3": [("n1", 0.03, 1)]}}
+    assert bench.cut(lists, 0.0, 0.0) == {"n1": ["r1", "r2", "r3"], "n2": ["r2"]}
+    assert bench.cut(lists, 0.05, 0.0) == {"n1": ["r1", "r2"], "n2": ["r2"]}
+    # r2 is far behind n1's best, but n1 is r2's own best: kept; r3 falls to the floor only
+    assert bench.cut(lists, 0.0, 0.6) == {"n1": ["r1", "r2", "r3"], "n2": ["r2"]}
+    assert bench.cut(lists, 0.05, 0.6) == {"n1": ["r1", "r2"], "n2": ["r2"]}
+
+    def row(floor, relative, ndcg, recall3, per_need):
+        return {"floor": floor, "relative_floor": relative, "ndcg10_needs": ndcg, "recall3_g2": recall3,
+                "stored_per_need": per_need}
+    rows = [row(0.0, 0.0, 0.60, 0.50, 40), row(0.05, 0.0, 0.595, 0.50, 20), row(0.1, 0.0, 0.50, 0.40, 3),
+            row(0.05, 0.6, 0.591, 0.50, 10)]
+    assert bench.chosen(rows) == rows[3]  # fewest stored among those within 0.01 of the uncut ranking

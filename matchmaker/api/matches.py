@@ -49,9 +49,11 @@ def _visible_matches(user, query: dict) -> sa.Select:
                     "introduced, connected, agreed and closed matches of their own postings. Best score "
                     "first.")
 def list_matches(query):
-    pagination = db.paginate(_visible_matches(require_user(), query), page=query["page"],
+    user = require_user()
+    pagination = db.paginate(_visible_matches(user, query), page=query["page"],
                              per_page=query["per_page"], error_out=False, max_per_page=100)
-    return serialize.page(pagination, [serialize.match(item) for item in pagination.items])
+    ranks = matches.side_ranks(pagination.items) if user.is_reviewer else {}
+    return serialize.page(pagination, [serialize.match(item, ranks.get(item.id)) for item in pagination.items])
 
 
 @bp.get("/matches/<int:match_id>", endpoint="match_get")

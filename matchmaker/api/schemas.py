@@ -222,7 +222,12 @@ class MatchOut(Schema):
     result = af.Nested(PostingRef)
     need = af.Nested(PostingRef)
     score = af.Float(required=True)
-    rank = af.Integer(required=True)
+    rank = af.Integer(required=True, metadata={"description": "The place its publishing side gave it when "
+                                                             "stored; prefer result_rank and need_rank."})
+    result_rank = af.Integer(allow_none=True, metadata={"description": "Its place among the open matches of "
+                                                                      "its result (reviewers; else null)."})
+    need_rank = af.Integer(allow_none=True, metadata={"description": "Its place among the open matches of "
+                                                                    "its need (reviewers; else null)."})
     state = af.String(required=True)
     version = af.Integer(required=True, metadata={"description": "Send it back with a decision: a stale "
                                                                 "version gets 409."})

@@ -68,9 +68,11 @@ def _need(item: EnterpriseNeed, user, data: dict) -> dict:
     return data
 
 
-def match(item: Match) -> dict:
+def match(item: Match, ranks: matches.SideRanks | None = None) -> dict:
+    """`ranks`: the match's place on each side (reviewers only: a poster would learn of hidden suggestions)."""
     return {"id": item.id, "result_id": item.result_id, "need_id": item.need_id, "score": item.score,
-            "rank": item.rank, "state": item.state, "version": item.version,
+            "rank": item.rank, "result_rank": ranks.result if ranks else None,
+            "need_rank": ranks.need if ranks else None, "state": item.state, "version": item.version,
             "result": {"id": item.result.id, "title": item.result.title},
             "need": {"id": item.need.id, "title": item.need.title},
             "result_response": item.result_response, "need_response": item.need_response,
@@ -83,7 +85,7 @@ def match_detail(item: Match, user) -> dict:
     reviewer, side = _staff(user), item.side_of(user)
     contacts = matches.contacts_revealed(item, user)
     show_need = reviewer or side == "need" or contacts or not item.need.confidential
-    data = match(item)
+    data = match(item, matches.side_ranks([item]).get(item.id) if reviewer else None)
     data.update(explanation=item.explanation if show_need else None,
                 gaps=matches.gaps(item) if reviewer else [],
                 reason_code=item.reason_code if reviewer else None,

@@ -27,6 +27,7 @@ def _page(match, status: int = 200, **forms):
     forms.setdefault("outcome_form", OutcomeForm())
     return render_template(
         "matches/detail.html", match=match, side=match.side_of(current_user), gaps=matches.gaps(match),
+        ranks=matches.side_ranks([match]).get(match.id) if current_user.is_reviewer else None,
         contacts=matches.contacts_revealed(match, current_user), history=matches.history(match, current_user),
         **forms), status
 

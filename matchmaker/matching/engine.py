@@ -353,6 +353,33 @@ class MatchingEngine:
             for i, total, q in zip(known, totals, queries, strict=True)
         }
 
+    def pair_similarities(
+        self, kind: str, record_id: Hashable, other_kind: str, ids: Iterable[Hashable]
+    ) -> dict[Hashable, float]:
+        """One similarity per pair of indexed records, the same whichever record of the pair is named first.
+
+        The better of the two directions, each the querying record's score over its own self-score
+        (capped at 1).  The better rather than the mean: a Chinese text's ceiling counts character
+        n-grams that an English partner can only meet through glossary concepts, so one direction can
+        undersell a true cross-language pair that the other direction sees plainly.  Unknown ids are
+        left out; an unknown ``record_id`` scores 0.
+        """
+        self._check_fitted()
+        backward = self.reverse_similarities(kind, record_id, other_kind, ids)
+        index, other = self.indexes_.get(kind), self.indexes_.get(other_kind)
+        if not backward or index is None or other is None or record_id not in index.rows:
+            return backward
+        cols, raw, ceiling = self._row_query(kind, index, index.rows[record_id])
+        if cols.size == 0 or ceiling <= 0:
+            return backward
+        vec = self.weighting_.transform(sp.csr_matrix((raw, cols, [0, cols.size]), shape=(1, len(self.vocabulary_))),
+                                        query=True)
+        vec.sort_indices()
+        known = list(backward)
+        rows = np.array([other.rows[i] for i in known], dtype=np.int64)
+        totals = other.contributions(vec.indices.astype(np.int64), vec.data.astype(np.float64), rows).sum(axis=0)
+        return {i: max(min(1.0, float(total) / ceiling), backward[i]) for i, total in zip(known, totals, strict=True)}
+
     def _row_query(self, kind: str, index: KindIndex, row: int) -> tuple[np.ndarray, np.ndarray, float]:
         """(columns, raw counts, self-score) of an indexed row analysed as a query, cached."""
         key = (kind, row)

@@ -45,6 +45,7 @@ def queue():
     filters = read_filters()
     page = matches.queue_page(filters, _number("page", int) or 1)
     return render_template("review/queue.html", page=page, filters=filters, form=BulkDecisionForm(),
+                           ranks=matches.side_ranks(page.items),
                            institutions=postings.institutions())
 
 

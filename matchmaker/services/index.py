@@ -140,6 +140,11 @@ def current_engine() -> MatchingEngine:
     if (holder.engine is None or _file_is_newer(holder)) and not _load_from_disk(holder):
         _rebuild_into(holder)
     _sync(holder)
+    if holder.engine.needs_refit:
+        # Postings added since the fit are weighted with the fit's statistics: on a site that started
+        # small (or empty) every word would keep the weight of a word never seen, and pair scores would
+        # follow the order postings arrived in rather than what they say.
+        _rebuild_into(holder)
     return holder.engine
 
 

@@ -14,7 +14,7 @@ from matchmaker.extensions import db
 from matchmaker.i18n import current_locale, format_day
 from matchmaker.models import EnterpriseNeed, Match, MatchEvent, MatchState, ResearchResult, User
 from matchmaker.models.base import today_hk, utcnow
-from matchmaker.models.matches import VISIBLE_TO_POSTERS
+from matchmaker.models.matches import OPEN_STATES, VISIBLE_TO_POSTERS
 from matchmaker.services.errors import NotFound
 
 DEADLINE_SOON_DAYS = 30
@@ -69,6 +69,35 @@ def queue_query(filters: QueueFilters) -> sa.Select:
 
 def queue_page(filters: QueueFilters, page: int, per_page: int = 25):
     return db.paginate(queue_query(filters), page=page, per_page=per_page, error_out=False)
+
+
+@dataclass(frozen=True)
+class SideRanks:
+    """A match's place among the open matches of its result and among those of its need (1 = best)."""
+
+    result: int
+    need: int
+
+
+def side_ranks(matches) -> dict[int, SideRanks]:
+    """The side ranks of the open matches among `matches` (one query), by score, then the older first.
+
+    Read when shown rather than stored: a stored rank is its publishing side's at that moment, so one
+    posting would show the other side's ranks (several "#1") and ranks gone stale as partners arrive.
+    """
+    open_matches = [m for m in matches if m.state in OPEN_STATES]
+    if not open_matches:
+        return {}
+    order = (Match.score.desc(), Match.id)
+    ranked = (sa.select(Match.id,
+                        sa.func.row_number().over(partition_by=Match.result_id, order_by=order).label("result_rank"),
+                        sa.func.row_number().over(partition_by=Match.need_id, order_by=order).label("need_rank"))
+              .where(Match.state.in_(OPEN_STATES),
+                     sa.or_(Match.result_id.in_({m.result_id for m in open_matches}),
+                            Match.need_id.in_({m.need_id for m in open_matches})))
+              .subquery())
+    rows = db.session.execute(sa.select(ranked).where(ranked.c.id.in_([m.id for m in open_matches])))
+    return {row.id: SideRanks(result=row.result_rank, need=row.need_rank) for row in rows}
 
 
 def for_poster(user: User) -> list[Match]:

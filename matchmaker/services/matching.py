@@ -1,13 +1,14 @@
 """Suggestions: turning the engine's ranking into `Match` rows, under the rules the engine does not know.
 
 Rules applied here: only live postings (published, not expired) on both sides, never two postings of the
-same organisation, the best `MATCH_TOP_N` whose similarity (the score over the posting's score
-against itself) reaches `MATCH_MIN_SCORE`. Decided matches are never touched by
-a refresh; open ones are withdrawn when a posting is archived or expires.
+same organisation, at most `MATCH_TOP_N` whose pair similarity (the engine's `pair_similarities`:
+one figure per pair, whichever side asks) passes the cut-off of `above_cut_off`. Decided matches are
+never touched by a refresh; open ones are withdrawn when a posting is archived or expires.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 
 import sqlalchemy as sa
@@ -52,10 +53,8 @@ def _live(model, ids: list[int]) -> set[int]:
 def candidates_for(posting) -> list:
     """The engine's suggestions for `posting` that pass the service's rules, best first.
 
-    A pair's similarity is the better of its two directions: each posting scored against the other,
-    as a share of what it would score against itself. A Chinese text's ceiling counts character n-grams
-    that an English partner can only meet through glossary concepts, so one direction can undersell a
-    true cross-language pair that the other direction sees plainly.
+    Each pair is scored by the engine's `pair_similarities`, one figure whichever posting of the pair
+    asks, so the stored score of a pair does not depend on which of its postings was published last.
     """
     config = current_app.config
     other = OTHER[posting.KIND]
@@ -64,17 +63,43 @@ def candidates_for(posting) -> list:
         engine = index.current_engine()
         ranked = engine.rank(record, kind=other.KIND, top_n=3 * config["MATCH_TOP_N"],
                              exclude=_same_organisation_ids(posting), explain_top=0)
-        ceiling = engine.self_score(record)
         partners = _live(other, [s.id for s in ranked])
-        # The backward direction reads each partner's analysed text from the engine's cache: analysing
-        # up to 3 × MATCH_TOP_N texts again on every publish was most of its cost.
-        backward = engine.reverse_similarities(posting.KIND, posting.id, other.KIND, partners)
-        scored = [replace(s, score=max(similarity(s.score, ceiling), backward.get(s.id, 0.0)))
-                  for s in ranked if s.id in partners]
+        pair_scores = engine.pair_similarities(posting.KIND, posting.id, other.KIND,
+                                               [s.id for s in ranked if s.id in partners])
+        scored = [replace(s, score=pair_scores[s.id]) for s in ranked if s.id in pair_scores]
         scored.sort(key=lambda s: s.score, reverse=True)
-        best = [s for s in scored if s.score >= config["MATCH_MIN_SCORE"]][: config["MATCH_TOP_N"]]
+        best = above_cut_off(scored, config["MATCH_MIN_SCORE"], config["MATCH_RELATIVE_FLOOR"],
+                             _best_stored_scores(posting, [s.id for s in scored]))[: config["MATCH_TOP_N"]]
         explanations = engine.explain_many(record, other.KIND, [s.id for s in best])
         return [replace(s, explanation=why) for s, why in zip(best, explanations, strict=True)]
+
+
+def above_cut_off(scored: list, floor: float, relative_floor: float,
+                  partners_best: Mapping[int, float] | None = None) -> list:
+    """The candidates (best first) likely worth a reviewer's look, so their number follows the evidence.
+
+    Two floors on the pair similarity, one rule for every language. The absolute `floor` drops pairs
+    no stronger than two unrelated postings sharing generic words. The relative floor drops the long
+    tail behind a clear answer: a pair stays if it reaches `relative_floor` × the best candidate of
+    either of its postings (this one's, or the partner's best stored so far: `partners_best`), so a
+    pair is judged from both sides whichever was published last.
+    """
+    if not scored:
+        return []
+    partners_best = partners_best or {}
+    own_bar = relative_floor * scored[0].score
+    return [s for s in scored if s.score >= floor
+            and (s.score >= own_bar or s.score >= relative_floor * partners_best.get(s.id, 0.0))]
+
+
+def _best_stored_scores(posting, partner_ids: list[int]) -> dict[int, float]:
+    """Each partner's best open suggestion or introduction with any posting other than this one."""
+    if not partner_ids:
+        return {}
+    mine, theirs = (Match.result_id, Match.need_id) if posting.KIND == "result" else (Match.need_id, Match.result_id)
+    rows = db.session.execute(sa.select(theirs, sa.func.max(Match.score)).where(
+        theirs.in_(partner_ids), mine != posting.id, Match.state.in_(OPEN_STATES)).group_by(theirs))
+    return {partner: float(best) for partner, best in rows}
 
 
 def similarity(score: float, ceiling: float) -> float:

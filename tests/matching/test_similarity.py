@@ -88,3 +88,22 @@ def test_reverse_similarities_follow_an_updated_record_and_a_refit():
     graphene = Record("need", 9, {"title": "graphene"})
     assert refit[9] == pytest.approx(engine.similarities(graphene, "result", ["a"])["a"], rel=1e-9, abs=1e-12)
     assert refit[1] == pytest.approx(engine.similarities(changed, "result", ["a"])["a"], rel=1e-9, abs=1e-12)
+
+
+def test_pair_similarities_are_the_same_whichever_record_of_the_pair_asks():
+    engine, needs = _needs_engine()
+    results = ["a", "b", "c"]
+    from_results = {r: engine.pair_similarities("result", r, "need", [1, 2, 3]) for r in results}
+    for need in needs:
+        from_need = engine.pair_similarities("need", need.id, "result", results + ["missing"])
+        assert set(from_need) == set(results)
+        for r in results:
+            assert from_need[r] == pytest.approx(from_results[r][need.id], rel=1e-6, abs=1e-9)
+    # the better of the two directions, each over the asking record's own ceiling
+    forward = engine.similarities(needs[1], "result", ["b"])["b"]
+    backward = engine.similarities(CORPUS[1], "need", [2])[2]
+    assert forward != pytest.approx(backward)
+    assert from_results["b"][2] == pytest.approx(max(forward, backward), rel=1e-6)
+    assert engine.pair_similarities("need", 1, "result", ["a"])["a"] > engine.pair_similarities(
+        "need", 1, "result", ["b"])["b"]
+    assert engine.pair_similarities("need", "missing", "result", ["a"]) == {"a": 0.0}
