@@ -8,14 +8,28 @@ from flask import Flask, request, url_for
 from flask_login import current_user
 from markupsafe import Markup, escape
 
+_LATIN = "A-Za-z0-9"
+
+
+def _as_whole_word(term: str) -> str:
+    """A term that begins or ends with a Latin letter or digit matches only where the text's word does too:
+    "ev" never lights up inside "co-develop". Chinese has no spaces, so a Chinese edge matches anywhere."""
+    pattern = re.escape(term)
+    if re.match(f"[{_LATIN}]", term):
+        pattern = f"(?<![{_LATIN}])" + pattern
+    if re.search(f"[{_LATIN}]$", term):
+        pattern += f"(?![{_LATIN}])"
+    return pattern
+
 
 def highlight(text: str | None, terms) -> Markup:
-    """`text` escaped, with each of `terms` wrapped in <mark> (longest first, case-insensitive)."""
+    """`text` escaped, with each of `terms` wrapped in <mark> (longest first, case-insensitive; Latin terms
+    as whole words)."""
     safe = str(escape(text or ""))
     words = sorted({str(escape(t)) for t in terms or [] if t and t.strip()}, key=len, reverse=True)
     if not words:
         return Markup(safe)  # noqa: S704 - built from escape() above
-    pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+    pattern = re.compile("|".join(_as_whole_word(w) for w in words), re.IGNORECASE)
     return Markup(pattern.sub(lambda m: f"<mark>{m.group(0)}</mark>", safe))  # noqa: S704 - escaped text
 
 

@@ -62,3 +62,18 @@ def test_the_api_reference_stays_english_for_english_readers_and_in_the_spec(app
     assert '<p class="lead">List research results</p>' in page and "<h2>Matches</h2>" in page
     spec = client.get("/api/v1/openapi.json?lang=zh-HK").get_json()
     assert spec["paths"]["/api/v1/results"]["get"]["summary"] == "List research results"
+
+
+@pytest.mark.parametrize(("text", "terms", "marked"), [
+    ("We co-develop EV chargers.", ["ev"], "We co-develop <mark>EV</mark> chargers."),
+    ("Mule-account rings move funds between accounts.", ["account", "accounts"],
+     "Mule-<mark>account</mark> rings move funds between <mark>accounts</mark>."),
+    ("5G phones run hot; a 5 mm film", ["5"], "5G phones run hot; a <mark>5</mark> mm film"),
+    ("高導熱石墨烯散熱膜", ["石墨烯"], "高導熱<mark>石墨烯</mark>散熱膜"),
+    ("LiDAR點雲", ["lidar"], "<mark>LiDAR</mark>點雲"),
+    ("<b>graphene</b>", ["graphene"], "&lt;b&gt;<mark>graphene</mark>&lt;/b&gt;"),
+])
+def test_highlighting_marks_latin_terms_only_as_whole_words(app, text, terms, marked):
+    """Issue 15: highlighting marked "ev" inside "co-develop". The match page renders texts through this filter."""
+    with app.test_request_context():
+        assert app.jinja_env.from_string("{{ text|highlight(terms) }}").render(text=text, terms=terms) == marked
