@@ -66,6 +66,11 @@ class Posting:
         return self.status
 
     @property
+    def past_deadline(self) -> bool:
+        """Its deadline (Hong Kong time) has passed; only needs have one."""
+        return False
+
+    @property
     def is_live(self) -> bool:
         """Published and not expired: visible to the public and eligible for matching."""
         return self.effective_status == Status.PUBLISHED
@@ -115,10 +120,12 @@ class EnterpriseNeed(Posting, db.Model):
     confidential: Mapped[bool] = mapped_column(default=False)
 
     @property
+    def past_deadline(self) -> bool:
+        return bool(self.deadline and self.deadline < today_hk())
+
+    @property
     def effective_status(self) -> str:
-        if self.status == Status.PUBLISHED and self.deadline and self.deadline < today_hk():
-            return Status.EXPIRED
-        return self.status
+        return Status.EXPIRED if self.status == Status.PUBLISHED and self.past_deadline else self.status
 
     def __repr__(self) -> str:
         return f"<EnterpriseNeed {self.id} {self.title[:30]!r}>"

@@ -15,7 +15,7 @@ from matchmaker.access import public, roles, signed_in
 from matchmaker.extensions import limiter
 from matchmaker.models.base import MAX_ID
 from matchmaker.models.postings import Status
-from matchmaker.services import postings, search
+from matchmaker.services import guidance, postings, search
 from matchmaker.services.errors import DomainError, InvalidInput
 
 
@@ -99,8 +99,8 @@ def _publish(bp_name: str, kind: str, posting_id: int):
     posting = load_or_abort(kind, posting_id, for_edit=True)
     if request.method == "GET":
         return render_template("postings/confirm_publish.html", posting=posting, bp=bp_name,
-                               expired=postings.is_expired(posting),
-                               duplicates=postings.duplicates_to_confirm(posting))
+                               expired=posting.past_deadline,
+                               duplicates=guidance.organisation_duplicates(posting))
     confirmed = request.form.get("confirm_duplicate") == "yes"
     try:
         postings.set_status(posting, current_user, Status.PUBLISHED, confirm_duplicate=confirmed)

@@ -16,6 +16,7 @@ from matchmaker.extensions import db
 from matchmaker.models import EnterpriseNeed, Organisation, ResearchResult, Role, User
 from matchmaker.models.base import today_hk, utcnow
 from matchmaker.models.postings import Status
+from matchmaker.services import guidance
 from matchmaker.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from matchmaker.services.language import detect_languages
 from matchmaker.services.search import fold
@@ -159,28 +160,16 @@ class LooksLikeDuplicate(Conflict):
         self.duplicates = duplicates
 
 
-def is_expired(posting) -> bool:
-    deadline = getattr(posting, "deadline", None)
-    return bool(deadline and deadline < today_hk())
-
-
-def duplicates_to_confirm(posting) -> list[tuple[Any, float]]:
-    """The organisation's live postings that publishing `posting` would duplicate, closest first."""
-    from matchmaker.services import guidance
-
-    return guidance.organisation_duplicates(posting)
-
-
 def check_publishable(posting, *, confirm_duplicate: bool = False) -> None:
     """:raise InvalidInput: the deadline has passed (it would go straight to "Expired").
     :raise LooksLikeDuplicate: it reads like a live posting of its organisation, and the user has not
         confirmed that it is a different one."""
-    if is_expired(posting):
+    if posting.past_deadline:
         raise InvalidInput(_("The deadline has passed, so this posting cannot be published. Set a new "
                              "deadline (today or later) or clear it, then publish."), field="deadline")
     if confirm_duplicate or posting.status == Status.PUBLISHED:  # already on the market: nothing new
         return
-    duplicates = duplicates_to_confirm(posting)
+    duplicates = guidance.organisation_duplicates(posting)
     if duplicates:
         other, share = duplicates[0]
         raise LooksLikeDuplicate(_("Not published: this reads %(percent)d%% like “%(title)s”, which your "
