@@ -114,4 +114,7 @@ def test_dev_serve_on_a_clean_copy_serves_the_site(tmp_path):
     printed = log.read_text()
     assert "Running on http://127.0.0.1:" in printed
     assert_demo_logins_printed(printed)
+    # Warmed before it says it is ready (issue 14, fault 13): the first save must not build the engine.
+    assert "Matching engine ready" in printed
+    assert printed.index("Matching engine ready") < printed.index("Running on")
     assert (checkout / "instance" / "matchmaker.db").is_file()
